@@ -1,0 +1,3 @@
+import TensorCore
+import Safetensors
+print(_probe(), _zprobe())
