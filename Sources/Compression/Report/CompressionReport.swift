@@ -1,0 +1,82 @@
+import Foundation
+
+/// What a `compress` run did and what it cost; written as JSON (schema: docs/report.md) and shown
+/// as a table. Keys are snake_case in JSON.
+public struct CompressionReport: Sendable, Equatable, Codable {
+  /// One input or output file.
+  public struct FileRecord: Sendable, Equatable, Codable {
+    public var path: String
+    public var bytes: Int
+    /// SHA-256 of the contents (inputs only).
+    public var sha256: String?
+  }
+
+  /// One pass as it ran.
+  public struct PassRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var settings: [String: String]
+    /// Tensors the pass selected.
+    public var tensors: Int
+    /// Wall time spent inside the pass.
+    public var seconds: Double
+  }
+
+  /// One tensor that at least one pass touched.
+  public struct TensorRecord: Sendable, Equatable, Codable {
+    public var name: String
+    /// The passes that touched it, joined by `+` (`cast+rtn`).
+    public var method: String
+    /// The settings of those passes (later passes win on equal keys).
+    public var parameters: [String: String]
+    public var shape: [Int]
+    public var dtypeBefore: String
+    /// The stored encoding: a dtype for dense results, or `gptq` etc.
+    public var storedAs: String
+    public var bytesBefore: Int
+    public var bytesAfter: Int
+    /// `bytesAfter · 8 / elements`.
+    public var bitsPerWeight: Double
+    /// ‖W − Ŵ‖_F / ‖W‖_F between the input values and what the output decodes to.
+    public var relativeError: Double
+  }
+
+  /// Whole-run figures.
+  public struct Totals: Sendable, Equatable, Codable {
+    /// Bytes of all tensors, in and out.
+    public var tensorBytesBefore: Int
+    public var tensorBytesAfter: Int
+    /// Bytes of the weight files, in and out (headers included).
+    public var fileBytesBefore: Int
+    public var fileBytesAfter: Int
+    /// `fileBytesAfter / fileBytesBefore`.
+    public var ratio: Double
+    /// The output's size after zstd (level 3), the honest figure for sparse or low-entropy data.
+    public var zstdBytes: Int
+    public var seconds: Double
+  }
+
+  public var tool: String
+  public var version: String
+  public var command: [String]
+  public var input: [FileRecord]
+  public var output: [FileRecord]
+  public var passes: [PassRecord]
+  public var tensors: [TensorRecord]
+  public var totals: Totals
+
+  /// The report as pretty-printed JSON with sorted keys.
+  public func json() -> Data {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // Plain strings, numbers and arrays always encode.
+    return try! encoder.encode(self)
+  }
+
+  /// Reads a report written by `json()`.
+  public static func decode(_ data: Data) throws -> CompressionReport {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(CompressionReport.self, from: data)
+  }
+}

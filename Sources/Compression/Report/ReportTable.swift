@@ -1,0 +1,57 @@
+import Foundation
+
+extension CompressionReport {
+  /// The report as a plain-text table for people: one row per touched tensor, then totals.
+  public func table(maximumRows: Int = 40) -> String {
+    var rows: [[String]] = [["tensor", "method", "shape", "before", "after", "bits/w", "rel.err"]]
+    for record in tensors.prefix(maximumRows) {
+      rows.append([
+        record.name, record.method, record.shape.map(String.init).joined(separator: "×"),
+        formatBytes(record.bytesBefore), formatBytes(record.bytesAfter),
+        String(format: "%.2f", record.bitsPerWeight), String(format: "%.2e", record.relativeError),
+      ])
+    }
+    var lines = align(rows)
+    if tensors.count > maximumRows {
+      lines.append("… \(tensors.count - maximumRows) more tensors (see the JSON report)")
+    }
+    lines.append("")
+    for pass in passes {
+      let settings = pass.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+      lines.append(
+        "pass \(pass.name) [\(settings.joined(separator: ", "))]: \(pass.tensors) tensors, "
+          + String(format: "%.2f s", pass.seconds))
+    }
+    let t = totals
+    lines.append(
+      "weights: \(formatBytes(t.fileBytesBefore)) → \(formatBytes(t.fileBytesAfter)) "
+        + String(format: "(%.3f×)", t.ratio) + ", zstd \(formatBytes(t.zstdBytes)), "
+        + String(format: "%.2f s", t.seconds))
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// Left-aligns text columns (numbers right-aligned) with two spaces between them.
+func align(_ rows: [[String]]) -> [String] {
+  guard let width = rows.first?.count else { return [] }
+  let widths = (0..<width).map { column in rows.map { $0[column].count }.max() ?? 0 }
+  return rows.map { row in
+    row.enumerated().map { column, cell in
+      let padding = String(repeating: " ", count: widths[column] - cell.count)
+      let numeric = column > 0 && cell.first.map { $0.isNumber } == true
+      return numeric ? padding + cell : cell + padding
+    }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+  }
+}
+
+/// `1234567` → `"1.23 MB"` (decimal units, as file managers show).
+public func formatBytes(_ bytes: Int) -> String {
+  let units = ["B", "kB", "MB", "GB", "TB"]
+  var value = Double(bytes)
+  var unit = 0
+  while value >= 1000 && unit < units.count - 1 {
+    value /= 1000
+    unit += 1
+  }
+  return unit == 0 ? "\(bytes) B" : String(format: "%.2f", value) + " " + units[unit]
+}

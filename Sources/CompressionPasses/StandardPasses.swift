@@ -1,0 +1,6 @@
+import Compression
+
+extension PassRegistry {
+  /// Every pass this package provides.
+  public static let standard = PassRegistry([RoundToNearestPass.self, CastPass.self])
+}

@@ -1,0 +1,5 @@
+// The umbrella module: `import ModelCompression` gives the whole library.
+@_exported import Compression
+@_exported import CompressionPasses
+@_exported import Safetensors
+@_exported import TensorCore
