@@ -137,7 +137,9 @@ import Testing
     func unpack(_ p: GPTQPackedTensors) throws(QuantizationError) {
       _ = try p.unpack(rows: 8, columns: 32, scheme: scheme)
     }
-    #expect(throws: QuantizationError.packedShapeMismatch(tensor: "qweight", expected: [4, 8], actual: [8, 4])) {
+    let wrongShape = QuantizationError.packedShapeMismatch(
+      tensor: "qweight", expected: [4, 8], actual: [8, 4])
+    #expect(throws: wrongShape) {
       try unpack(variant(qweightShape: [8, 4]))
     }
     #expect(throws: QuantizationError.packedCountMismatch(tensor: "qzeros", shape: [2, 1], count: 1)) {

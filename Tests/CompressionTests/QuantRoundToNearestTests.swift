@@ -88,7 +88,8 @@ import Testing
             let fast = quantizeRoundToNearest(w, scheme: scheme, minimumZero: minimumZero)
             let reference = QuantizationReference.quantizeRoundToNearest(
               w, scheme: scheme, minimumZero: minimumZero)
-            #expect(fast == reference, "bits \(bits) (\(rows), \(columns)) group \(String(describing: groupSize)) sym \(symmetric)")
+            let group = groupSize.map(String.init) ?? "row"
+            #expect(fast == reference, "bits \(bits) (\(rows), \(columns)) group \(group) sym \(symmetric)")
           }
         }
       }

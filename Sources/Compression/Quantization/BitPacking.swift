@@ -10,7 +10,8 @@ enum BitPacking {
   /// The number of 32-bit words that `count` values of `bits` bits fill; `count · bits` must be a
   /// multiple of 32.
   static func wordCount(values count: Int, bits: Int) -> Int {
-    precondition(count * bits % 32 == 0, "BitPacking: \(count) values of \(bits) bits do not fill whole words")
+    precondition(
+      count * bits % 32 == 0, "BitPacking: \(count) values of \(bits) bits do not fill whole words")
     return count * bits / 32
   }
 
