@@ -42,7 +42,8 @@ public struct RoundToNearestPass: CompressionPass {
         tensor: name, pass: "rtn", shape: tensor.shape, expected: "a 2-D weight matrix")
     }
     let weight = layout == .outIn ? tensor : tensor.transposed()  // (out, in)
-    let matrix = quantizeRoundToNearest(weight, scheme: scheme)
+    let matrix = quantizeRoundToNearest(
+      weight, scheme: scheme, minimumZero: scheme.symmetric ? 0 : GPTQPackedTensors.minimumZero)
     return .encoded(
       try GPTQEncoding.encode(
         matrix, name: name, originalDType: dtype, originalShape: tensor.shape, layout: layout))

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Interop check: files written by `compress` must open with the Python `safetensors` library,
+and GPTQ-layout tensors must dequantize, with an independent numpy decoder of the AutoGPTQ v1
+format, to what the tool's own report says.
+
+Usage: check_outputs.py PATH/TO/compress      (run by scripts/test.sh; needs numpy, safetensors)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+
+def unpack_rows(words: np.ndarray, bits: int, count: int) -> np.ndarray:
+    """Unpacks int32 words packed along axis 0 (LSB first) into `count` rows of codes."""
+    words = words.astype(np.uint32)
+    if bits == 3:
+        out = np.zeros((words.shape[0] // 3 * 32,) + words.shape[1:], dtype=np.uint32)
+        for block in range(words.shape[0] // 3):
+            w0, w1, w2 = words[3 * block], words[3 * block + 1], words[3 * block + 2]
+            bitstream = [(w0 >> i) & 1 for i in range(32)] + [(w1 >> i) & 1 for i in range(32)] \
+                + [(w2 >> i) & 1 for i in range(32)]
+            for v in range(32):
+                out[32 * block + v] = bitstream[3 * v] | (bitstream[3 * v + 1] << 1) | (bitstream[3 * v + 2] << 2)
+        return out[:count]
+    per_word = 32 // bits
+    mask = (1 << bits) - 1
+    out = np.zeros((words.shape[0] * per_word,) + words.shape[1:], dtype=np.uint32)
+    for j in range(per_word):
+        out[j::per_word] = (words >> (bits * j)) & mask
+    return out[:count]
+
+
+def dequantize_gptq(tensors: dict, prefix: str, bits: int) -> np.ndarray:
+    """W[i, o] = scales[g_idx[i], o] * (q[i, o] - (qzeros[g_idx[i], o] + 1)) as (out, in)."""
+    qweight, qzeros = tensors[prefix + ".qweight"], tensors[prefix + ".qzeros"]
+    scales, g_idx = tensors[prefix + ".scales"].astype(np.float32), tensors[prefix + ".g_idx"]
+    columns = g_idx.shape[0]
+    q = unpack_rows(qweight, bits, columns).astype(np.float32)                 # (in, out)
+    zeros = unpack_rows(qzeros.T, bits, scales.shape[1]).T.astype(np.float32)   # (groups, out)
+    zeros = (zeros + 1) % (1 << bits)
+    return (scales[g_idx] * (q - zeros[g_idx])).T
+
+
+def run(compress, *args):
+    result = subprocess.run([compress, *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"compress {' '.join(args)} failed: {result.stderr}")
+
+
+def main() -> int:
+    compress = sys.argv[1]
+    rng = np.random.default_rng(0)
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as work:
+        original = {
+            "model.layers.0.mlp.down_proj.weight": rng.standard_normal((64, 96)).astype(np.float32),
+            "model.layers.0.self_attn.q_proj.weight": rng.standard_normal((96, 64)).astype(np.float32),
+            "model.layers.0.input_layernorm.weight": np.ones(64, dtype=np.float32),
+            "model.embed_tokens.weight": rng.standard_normal((50, 64)).astype(np.float32),
+        }
+        source = os.path.join(work, "in.safetensors")
+        save_file(original, source, metadata={"format": "pt"})
+        for bits, group, sym in [(2, 32, True), (3, 32, False), (4, -1, True), (4, 32, False), (8, 64, True)]:
+            name = f"rtn bits={bits} group-size={group} sym={sym}"
+            try:
+                out = os.path.join(work, f"out{bits}{group}{sym}.safetensors")
+                run(compress, source, "--pass", f"rtn:bits={bits},group-size={group},sym={str(sym).lower()}",
+                    "-o", out, "--quiet")
+                tensors = load_file(out)
+                report = json.load(open(out + ".report.json"))
+                errors = {t["name"]: t["relative_error"] for t in report["tensors"]}
+                for weight in ["model.layers.0.mlp.down_proj.weight", "model.layers.0.self_attn.q_proj.weight"]:
+                    w = original[weight]
+                    w_hat = dequantize_gptq(tensors, weight[: -len(".weight")], bits)
+                    error = np.linalg.norm(w - w_hat) / np.linalg.norm(w)
+                    assert abs(error - errors[weight]) <= 1e-4 * max(1.0, errors[weight]), (error, errors[weight])
+                assert np.array_equal(tensors["model.embed_tokens.weight"], original["model.embed_tokens.weight"])
+                passed += 1
+            except Exception as exc:  # report every case, then fail
+                print(f"FAIL {name}: {exc}")
+                failed += 1
+        try:
+            out = os.path.join(work, "cast.safetensors")
+            run(compress, source, "--pass", "cast:dtype=f16,targets=*", "-o", out, "--quiet", "--zstd")
+            subprocess.run(["zstd", "-q", "-d", out + ".zst", "-o", out], check=True)
+            tensors = load_file(out)
+            for key, value in original.items():
+                assert tensors[key].dtype == np.float16 and np.array_equal(tensors[key], value.astype(np.float16))
+            passed += 1
+        except Exception as exc:
+            print(f"FAIL cast+zstd: {exc}")
+            failed += 1
+    print(f"interop: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
