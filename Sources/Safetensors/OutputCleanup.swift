@@ -8,25 +8,39 @@ import Synchronization
 /// program is interrupted. The writer registers each temporary file it creates and unregisters it
 /// once renamed into place or removed; the CLI calls `removeAll()` from its SIGINT handler.
 public enum OutputCleanup {
-  private static let registered = Mutex<Set<String>>([])
+  private static let shared = CleanupRegistry()
 
   /// Adds `path` to the files and folders removed by `removeAll()`.
-  public static func register(_ path: String) {
-    _ = registered.withLock { $0.insert(path) }
-  }
+  public static func register(_ path: String) { shared.register(path) }
 
   /// Removes `path` from the registry (it was renamed into place or already deleted).
-  public static func unregister(_ path: String) {
-    _ = registered.withLock { $0.remove(path) }
-  }
+  public static func unregister(_ path: String) { shared.unregister(path) }
 
   /// Deletes every registered path, folders recursively (like `rm -rf`), and empties the registry.
-  public static func removeAll() {
+  public static func removeAll() { shared.removeAll() }
+
+  /// Whether `path` is registered.
+  static func isRegistered(_ path: String) -> Bool { shared.contains(path) }
+
+}
+
+/// A thread-safe set of paths to delete on interruption (one shared instance behind
+/// `OutputCleanup`; tests make their own).
+final class CleanupRegistry: Sendable {
+  private let registered = Mutex<Set<String>>([])
+
+  func register(_ path: String) { _ = registered.withLock { $0.insert(path) } }
+
+  func unregister(_ path: String) { _ = registered.withLock { $0.remove(path) } }
+
+  func contains(_ path: String) -> Bool { registered.withLock { $0.contains(path) } }
+
+  func removeAll() {
     let paths = registered.withLock { paths in
       defer { paths.removeAll() }
       return paths
     }
-    for path in paths { removeTree(path) }
+    for path in paths { Self.removeTree(path) }
   }
 
   /// Deletes a file, or a folder and everything under it; never follows symbolic links.

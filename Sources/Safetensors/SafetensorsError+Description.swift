@@ -84,6 +84,7 @@ extension SafetensorsError {
 
   private var otherDescription: String {
     switch self {
+    case .file(let path, .io(let ioPath, let reason)) where ioPath == path: "\(path): \(reason)"
     case .file(let path, let inner): "\(path): \(inner)"
     case .io(let path, let reason): "\(path): \(reason)"
     case .missingTensor(let name): "no tensor named `\(name)`"

@@ -1,6 +1,6 @@
 import CompressionTestSupport
 import Foundation
-import Safetensors
+@testable import Safetensors
 import Testing
 
 /// A tensor to write: its entry and bytes.
@@ -180,9 +180,16 @@ func expectHolds(_ checkpoint: SafetensorsCheckpoint, _ samples: [Sample]) throw
     try FileManager.default.createDirectory(atPath: tree + "/x/y", withIntermediateDirectories: true)
     writeFile(file, [1])
     writeFile(tree + "/x/y/z", [1])
-    OutputCleanup.register(file)
-    OutputCleanup.register(tree)
-    OutputCleanup.removeAll()
+    // A private registry: the shared one holds other tests' live temporary files.
+    let registry = CleanupRegistry()
+    registry.register(file)
+    registry.register(tree)
+    registry.removeAll()
     #expect(folderContents(folder) == [])
+    #expect(!registry.contains(file))
+    OutputCleanup.register(file)
+    #expect(OutputCleanup.isRegistered(file))
+    OutputCleanup.unregister(file)
+    #expect(!OutputCleanup.isRegistered(file))
   }
 }
