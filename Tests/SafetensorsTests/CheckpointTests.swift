@@ -122,7 +122,7 @@ import Testing
     #expect {
       _ = try SafetensorsFile(path: path)
     } throws: { error in
-      (error as? SafetensorsError)?.description.== "\(path): open: No such file or directory (ENOENT)" == true
+      (error as? SafetensorsError)?.description == "\(path): open: No such file or directory (ENOENT)"
     }
   }
 }
