@@ -53,15 +53,16 @@ enum ZstdDecoder {
   /// zstd bomb cannot fill the disk beyond what the header claims.
   static func decompressToTemporaryFile(_ path: String) throws(SafetensorsError) -> Int32 {
     let fd = try POSIXFile.anonymousTemporaryFile()
-    var prefix: [UInt8] = []
+    var prefix = HeaderPrefix()
     var written = 0
     var expectedSize: Int?
     do {
       try decompress(path) { (chunk) throws(SafetensorsError) -> Bool in
         try POSIXFile.write(fd, chunk, path: "temporary file for \(path)")
         written += chunk.count
-        if expectedSize == nil {
-          expectedSize = try impliedFileSize(prefix: &prefix, appending: chunk)
+        if expectedSize == nil, try prefix.take(chunk) {
+          let header = try prefix.parse()
+          expectedSize = header.dataStart + (header.tensors.last?.dataOffsets.upperBound ?? 0)
         }
         return expectedSize.map { written <= $0 } ?? true
       }
@@ -72,60 +73,43 @@ enum ZstdDecoder {
     return fd
   }
 
-  /// Collects the first `8 + N` bytes; once complete, parses the header (without the checks
-  /// that need the file size) and returns `8 + N + covered data`.
-  private static func impliedFileSize(
-    prefix: inout [UInt8], appending chunk: UnsafeRawBufferPointer
-  ) throws(SafetensorsError) -> Int? {
-    let needed: Int
-    if prefix.count < 8 {
-      prefix.append(contentsOf: chunk.prefix(8 - prefix.count))
-      if prefix.count < 8 { return nil }
-      let length = try withTypedBytes(prefix) { (bytes) throws(SafetensorsError) in
-        try SafetensorsHeader.headerLength(bytes, fileSize: nil)
-      }
-      needed = 8 + length
-      let used = chunk.count - min(chunk.count, 8)
-      prefix.append(contentsOf: chunk.suffix(used).prefix(needed - 8))
-    } else {
-      let length = prefix.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-      needed = 8 + length
-      prefix.append(contentsOf: chunk.prefix(needed - prefix.count))
-    }
-    guard prefix.count >= needed else { return nil }
-    let header = try withTypedBytes(prefix) { (bytes) throws(SafetensorsError) in
-      try SafetensorsHeader.parse(bytes, knownFileSize: nil)
-    }
-    return header.dataStart + (header.tensors.last?.dataOffsets.upperBound ?? 0)
-  }
-
   /// Decompresses only the first `8 + N` bytes and parses the header, skipping the checks that
   /// need the decompressed size (data past the end, trailing bytes).
   static func readHeader(_ path: String) throws(SafetensorsError) -> SafetensorsHeader {
-    var prefix: [UInt8] = []
-    var needed: Int?
-    try decompress(path) { (chunk) throws(SafetensorsError) -> Bool in
-      var rest = chunk[...]
-      if prefix.count < 8 {
-        let take = min(8 - prefix.count, rest.count)
-        prefix.append(contentsOf: rest.prefix(take))
-        rest = rest.dropFirst(take)
-        if prefix.count == 8 {
-          let length = try withTypedBytes(prefix) { (bytes) throws(SafetensorsError) in
-            try SafetensorsHeader.headerLength(bytes, fileSize: nil)
-          }
-          needed = 8 + length
+    var prefix = HeaderPrefix()
+    try decompress(path) { (chunk) throws(SafetensorsError) -> Bool in try !prefix.take(chunk) }
+    return try prefix.parse()
+  }
+}
+
+/// Collects the first `8 + N` bytes of a decompressed stream, whatever the chunking.
+struct HeaderPrefix {
+  private(set) var bytes: [UInt8] = []
+  private var needed: Int?
+
+  /// Appends what is still missing of the first `8 + N` bytes; `true` once they are complete.
+  mutating func take(_ chunk: UnsafeRawBufferPointer) throws(SafetensorsError) -> Bool {
+    var rest = chunk[...]
+    if bytes.count < 8 {
+      let count = min(8 - bytes.count, rest.count)
+      bytes += rest.prefix(count)
+      rest = rest.dropFirst(count)
+      if bytes.count == 8 {
+        needed = try 8 + withTypedBytes(bytes) { (field) throws(SafetensorsError) in
+          try SafetensorsHeader.headerLength(field, fileSize: nil)
         }
       }
-      if let needed {
-        prefix.append(contentsOf: rest.prefix(needed - prefix.count))
-        return prefix.count < needed
-      }
-      return true
     }
-    return try withTypedBytes(prefix) { (bytes) throws(SafetensorsError) in
-      if bytes.count < 8 { throw .fileTooSmall(size: bytes.count) }
-      return try SafetensorsHeader.parse(bytes, knownFileSize: nil)
+    guard let needed else { return false }
+    bytes += rest.prefix(max(0, needed - bytes.count))
+    return bytes.count >= needed
+  }
+
+  /// Parses the collected bytes without the checks that need the file size.
+  func parse() throws(SafetensorsError) -> SafetensorsHeader {
+    try withTypedBytes(bytes) { (all) throws(SafetensorsError) in
+      if all.count < 8 { throw .fileTooSmall(size: all.count) }
+      return try SafetensorsHeader.parse(all, knownFileSize: nil)
     }
   }
 }

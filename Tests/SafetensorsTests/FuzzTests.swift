@@ -59,6 +59,26 @@ import Testing
     }
   }
 
+  @Test func headerPrefixWhateverTheChunking() throws {
+    let original = Self.validFile()
+    let expected = try parse(original).get()
+    var generator = SeededGenerator(seed: 77)
+    for trial in 0..<50 {
+      var prefix = HeaderPrefix()
+      var offset = 0
+      var complete = false
+      while !complete && offset < original.count {
+        let count = trial == 0 ? 1 : Int.random(in: 1...40, using: &generator)
+        let chunk = Array(original[offset..<min(original.count, offset + count)])
+        complete = try withTypedBytes(chunk) { (bytes) throws(SafetensorsError) in try prefix.take(bytes) }
+        offset += chunk.count
+      }
+      #expect(complete)
+      #expect(prefix.bytes.count == expected.dataStart)
+      #expect(try prefix.parse() == expected)
+    }
+  }
+
   @Test func zstdBombStopsAtTheSizeTheHeaderImplies() throws {
     let folder = Fixtures.temporaryDirectory("st-bomb")
     defer { try? FileManager.default.removeItem(at: folder) }
