@@ -30,6 +30,7 @@ public struct SafetensorsHeader: Sendable, Equatable {
     indexByName = index
   }
 
+  /// Headers are equal when their tensors, metadata and length field are.
   public static func == (lhs: SafetensorsHeader, rhs: SafetensorsHeader) -> Bool {
     lhs.tensors == rhs.tensors && lhs.metadata == rhs.metadata
       && lhs.headerLength == rhs.headerLength
