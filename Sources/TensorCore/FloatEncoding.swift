@@ -37,33 +37,48 @@ public func decodeFloats(_ bytes: UnsafeRawBufferPointer, as encoding: FloatEnco
     "decodeFloats: \(bytes.count) bytes is not a multiple of \(encoding.byteSize) (\(encoding))")
   let count = bytes.count / encoding.byteSize
   return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-    switch encoding {
-    case .f64:
-      for i in 0..<count {
-        let bits = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-        out[i] = Float(Double(bitPattern: bits))
-      }
-    case .f32:
-      for i in 0..<count {
-        let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-        out[i] = Float(bitPattern: bits)
-      }
-    case .f16:
-      for i in 0..<count {
-        let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-        out[i] = Float(float16Bits: bits)
-      }
-    case .bf16:
-      for i in 0..<count {
-        let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-        out[i] = Float(bfloat16Bits: bits)
-      }
-    case .f8E4M3:
-      for i in 0..<count { out[i] = Float(float8E4M3Bits: bytes[i]) }
-    case .f8E5M2:
-      for i in 0..<count { out[i] = Float(float8E5M2Bits: bytes[i]) }
-    }
+    decodeFloats(bytes, as: encoding, into: UnsafeMutableBufferPointer(rebasing: out[0..<count]))
     initialized = count
+  }
+}
+
+/// Decodes a little-endian buffer of `encoding` elements into existing storage, for callers
+/// that reuse buffers (a fresh array's first-touch page faults cost more than the conversion).
+/// `destination.count` must equal `bytes.count / encoding.byteSize`.
+public func decodeFloats(
+  _ bytes: UnsafeRawBufferPointer, as encoding: FloatEncoding,
+  into destination: UnsafeMutableBufferPointer<Float>
+) {
+  let count = destination.count
+  precondition(
+    bytes.count == count * encoding.byteSize,
+    "decodeFloats: \(bytes.count) bytes of \(encoding) do not fill \(count) floats")
+  let out = destination
+  switch encoding {
+  case .f64:
+    for i in 0..<count {
+      let bits = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+      out[i] = Float(Double(bitPattern: bits))
+    }
+  case .f32:
+    for i in 0..<count {
+      let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+      out[i] = Float(bitPattern: bits)
+    }
+  case .f16:
+    for i in 0..<count {
+      let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+      out[i] = Float(float16Bits: bits)
+    }
+  case .bf16:
+    for i in 0..<count {
+      let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+      out[i] = Float(bfloat16Bits: bits)
+    }
+  case .f8E4M3:
+    for i in 0..<count { out[i] = Float(float8E4M3Bits: bytes[i]) }
+  case .f8E5M2:
+    for i in 0..<count { out[i] = Float(float8E5M2Bits: bytes[i]) }
   }
 }
 
@@ -74,6 +89,8 @@ public func decodeFloats(_ bytes: UnsafeRawBufferPointer, as encoding: FloatEnco
 public func encodeFloats(_ values: [Float], as encoding: FloatEncoding) -> [UInt8] {
   let size = encoding.byteSize
   return [UInt8](unsafeUninitializedCapacity: values.count * size) { buffer, initialized in
+    // A copy of the pointer: writing through the closure's inout `buffer` from the nested
+    // closure below would cost a dynamic exclusivity check per element.
     let out = UnsafeMutableRawBufferPointer(buffer)
     values.withUnsafeBufferPointer { input in
       switch encoding {
@@ -94,9 +111,9 @@ public func encodeFloats(_ values: [Float], as encoding: FloatEncoding) -> [UInt
           out.storeBytes(of: value.bfloat16Bits.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
         }
       case .f8E4M3:
-        for (i, value) in input.enumerated() { buffer[i] = value.float8E4M3Bits }
+        for (i, value) in input.enumerated() { out[i] = value.float8E4M3Bits }
       case .f8E5M2:
-        for (i, value) in input.enumerated() { buffer[i] = value.float8E5M2Bits }
+        for (i, value) in input.enumerated() { out[i] = value.float8E5M2Bits }
       }
     }
     initialized = values.count * size

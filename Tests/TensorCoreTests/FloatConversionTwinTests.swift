@@ -130,6 +130,13 @@ struct FloatConversionTwinTests {
     let decoded = shifted.withUnsafeBytes { decodeFloats(UnsafeRawBufferPointer(rebasing: $0[1...]), as: .f16) }
     #expect(decoded == [1, -2])
     #expect([UInt8]().withUnsafeBytes { decodeFloats($0, as: .bf16) } == [])
+    var reused = [Float](repeating: .nan, count: 2)
+    shifted.withUnsafeBytes { raw in
+      reused.withUnsafeMutableBufferPointer {
+        decodeFloats(UnsafeRawBufferPointer(rebasing: raw[1...]), as: .f16, into: $0)
+      }
+    }
+    #expect(reused == [1, -2])
     #expect(FloatEncoding.allCases.map(\.byteSize) == [8, 4, 2, 2, 1, 1])
   }
 
