@@ -40,7 +40,7 @@ private func runSquare(
            UnsafeMutablePointer<Int32>) -> Void
 ) throws(LinearAlgebraError) -> Tensor {
   let n = requireSquare(a, routine)
-  guard a.scalars.allSatisfy(\.isFinite) else { throw .nonFiniteInput(routine: routine) }
+  guard triangleIsFinite(a, upper: upper) else { throw .nonFiniteInput(routine: routine) }
   var result = a  // (n, n)
   if n == 0 { return result }
   var order = Int32(n)
@@ -88,6 +88,17 @@ public func triangularInverse(_ t: Tensor, upper: Bool) throws(LinearAlgebraErro
   }
   clearTriangle(&inverse, keepUpper: upper)
   return inverse
+}
+
+/// Whether the triangle LAPACK will read (the row-major `upper` or lower one) is all finite.
+private func triangleIsFinite(_ a: Tensor, upper: Bool) -> Bool {
+  let n = a.shape[0]
+  return a.withUnsafeBufferPointer { buffer in
+    (0..<n).allSatisfy { row in
+      let columns = upper ? row..<n : 0..<(row + 1)
+      return columns.allSatisfy { buffer[row * n + $0].isFinite }
+    }
+  }
 }
 
 /// Zeroes the strict triangle opposite to the one kept.
