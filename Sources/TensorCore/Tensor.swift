@@ -5,12 +5,21 @@
 public struct Tensor: Sendable, Equatable {
   /// The extent of each dimension, outermost first. `[]` is a scalar (rank 0, one element).
   public private(set) var shape: [Int]
+  /// The elements; kept private so that in-place kernels and the 2-D subscript mutate the array
+  /// without the copy a property observer would force.
+  private var storage: [Float]
+
   /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
+  ///
+  /// Assigning an array of another length is a precondition failure. For in-place element
+  /// writes prefer `self[row, column]` or `withUnsafeMutableBufferPointer(_:)`.
   public var scalars: [Float] {
-    didSet {
+    get { storage }
+    set {
       precondition(
-        scalars.count == oldValue.count,
-        "Tensor: assigning \(scalars.count) scalars to a tensor of shape \(shape)")
+        newValue.count == storage.count,
+        "Tensor: assigning \(newValue.count) scalars to a tensor of shape \(shape)")
+      storage = newValue
     }
   }
 
@@ -21,7 +30,7 @@ public struct Tensor: Sendable, Equatable {
       scalars.count == shape.reduce(1, *),
       "Tensor: \(scalars.count) scalars do not fill shape \(shape)")
     self.shape = shape
-    self.scalars = scalars
+    self.storage = scalars
   }
 
   /// A tensor of the given shape filled with `value`.
@@ -32,22 +41,37 @@ public struct Tensor: Sendable, Equatable {
   /// The number of dimensions.
   public var rank: Int { shape.count }
   /// The number of elements.
-  public var count: Int { scalars.count }
+  public var count: Int { storage.count }
 
   /// The element at `(row, column)` of a rank-2 tensor.
   public subscript(row: Int, column: Int) -> Float {
     get {
       precondition(rank == 2, "Tensor: 2-D subscript on shape \(shape)")
-      return scalars[row * shape[1] + column]
+      return storage[row * shape[1] + column]
     }
     set {
       precondition(rank == 2, "Tensor: 2-D subscript on shape \(shape)")
-      scalars[row * shape[1] + column] = newValue
+      storage[row * shape[1] + column] = newValue
     }
   }
 
   /// The same elements viewed under another shape with the same element count.
   public func reshaped(_ newShape: [Int]) -> Tensor {
-    Tensor(shape: newShape, scalars: scalars)
+    Tensor(shape: newShape, scalars: storage)
+  }
+
+  /// Calls `body` with the row-major elements, read-only.
+  public func withUnsafeBufferPointer<R, E: Error>(
+    _ body: (UnsafeBufferPointer<Float>) throws(E) -> R
+  ) throws(E) -> R {
+    try storage.withUnsafeBufferPointer { buffer throws(E) in try body(buffer) }
+  }
+
+  /// Calls `body` with the row-major elements for in-place mutation (no copy unless shared).
+  /// The buffer's base address and count must not change.
+  public mutating func withUnsafeMutableBufferPointer<R, E: Error>(
+    _ body: (UnsafeMutableBufferPointer<Float>) throws(E) -> R
+  ) throws(E) -> R {
+    try storage.withUnsafeMutableBufferPointer { buffer throws(E) in try body(buffer) }
   }
 }
