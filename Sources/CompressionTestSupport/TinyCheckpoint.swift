@@ -5,7 +5,8 @@ import Safetensors
 public enum TinyCheckpoint {
   /// A BERT-shaped model folder: 2 blocks of hidden 64, intermediate 128, with `config.json`,
   /// a stand-in `tokenizer.json` and a `1_Pooling/config.json`, weights as F32.
-  /// Returns the folder; `nonFinite` plants a NaN in one block weight.
+  /// Returns the folder; `nonFinite` plants a NaN at element 5 of
+  /// `encoder.layer.0.attention.self.query.weight`.
   @discardableResult
   public static func writeBERTFolder(at folder: URL, seed: UInt64 = 1, nonFinite: Bool = false) throws -> URL {
     try FileManager.default.createDirectory(
@@ -17,7 +18,9 @@ public enum TinyCheckpoint {
     try #"{"pooling_mode_mean_tokens": true}"#.write(
       to: folder.appendingPathComponent("1_Pooling/config.json"), atomically: true, encoding: .utf8)
     var tensors = bertTensors(seed: seed)
-    if nonFinite { tensors[2].values[5] = .nan }
+    if nonFinite, let index = tensors.firstIndex(where: { $0.name == "encoder.layer.0.attention.self.query.weight" }) {
+      tensors[index].values[5] = .nan
+    }
     try write(tensors, to: folder.appendingPathComponent("model.safetensors").path, metadata: ["format": "pt"])
     return folder
   }

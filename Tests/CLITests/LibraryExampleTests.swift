@@ -9,8 +9,8 @@ import Testing
   defer { try? FileManager.default.removeItem(at: work) }
   try TinyCheckpoint.writeBERTFolder(at: work.appendingPathComponent("all-MiniLM-L6-v2"))
   let previous = FileManager.default.currentDirectoryPath
-  FileManager.default.changeCurrentDirectoryPath(work.path)
-  defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+  #expect(FileManager.default.changeCurrentDirectoryPath(work.path))
+  defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
 
   // --- README example ---
   let pipeline = try CompressionPipeline(

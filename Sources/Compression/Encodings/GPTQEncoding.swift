@@ -85,20 +85,3 @@ public enum GPTQEncoding {
     }
   }
 }
-
-/// The transpose of a rank-2 tensor: `(r, c)` → `(c, r)`.
-extension Tensor {
-  /// The transpose of a rank-2 tensor: `(r, c)` → `(c, r)`.
-  public func transposed() -> Tensor { transposedMatrix(self) }
-}
-
-func transposedMatrix(_ matrix: Tensor) -> Tensor {
-  let (rows, columns) = (matrix.shape[0], matrix.shape[1])
-  var scalars = [Float](repeating: 0, count: matrix.count)
-  matrix.scalars.withUnsafeBufferPointer { source in
-    for r in 0..<rows {
-      for c in 0..<columns { scalars[c * rows + r] = source[r * columns + c] }
-    }
-  }
-  return Tensor(shape: [columns, rows], scalars: scalars)
-}

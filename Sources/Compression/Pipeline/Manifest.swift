@@ -12,6 +12,11 @@ public struct Manifest: Sendable, Equatable, Codable {
   public struct PassRecord: Sendable, Equatable, Codable {
     public var name: String
     public var settings: [String: String]
+
+    public init(name: String, settings: [String: String]) {
+      self.name = name
+      self.settings = settings
+    }
   }
 
   public var tool: String

@@ -9,6 +9,12 @@ public struct CompressionReport: Sendable, Equatable, Codable {
     public var bytes: Int
     /// SHA-256 of the contents (inputs only).
     public var sha256: String?
+
+    public init(path: String, bytes: Int, sha256: String?) {
+      self.path = path
+      self.bytes = bytes
+      self.sha256 = sha256
+    }
   }
 
   /// One pass as it ran.
@@ -19,6 +25,13 @@ public struct CompressionReport: Sendable, Equatable, Codable {
     public var tensors: Int
     /// Wall time spent inside the pass.
     public var seconds: Double
+
+    public init(name: String, settings: [String: String], tensors: Int, seconds: Double) {
+      self.name = name
+      self.settings = settings
+      self.tensors = tensors
+      self.seconds = seconds
+    }
   }
 
   /// One tensor that at least one pass touched.
@@ -38,6 +51,19 @@ public struct CompressionReport: Sendable, Equatable, Codable {
     public var bitsPerWeight: Double
     /// ‖W − Ŵ‖_F / ‖W‖_F between the input values and what the output decodes to.
     public var relativeError: Double
+
+    public init(name: String, method: String, parameters: [String: String], shape: [Int], dtypeBefore: String, storedAs: String, bytesBefore: Int, bytesAfter: Int, bitsPerWeight: Double, relativeError: Double) {
+      self.name = name
+      self.method = method
+      self.parameters = parameters
+      self.shape = shape
+      self.dtypeBefore = dtypeBefore
+      self.storedAs = storedAs
+      self.bytesBefore = bytesBefore
+      self.bytesAfter = bytesAfter
+      self.bitsPerWeight = bitsPerWeight
+      self.relativeError = relativeError
+    }
   }
 
   /// Whole-run figures.
@@ -53,6 +79,16 @@ public struct CompressionReport: Sendable, Equatable, Codable {
     /// The output's size after zstd (level 3), the honest figure for sparse or low-entropy data.
     public var zstdBytes: Int
     public var seconds: Double
+
+    public init(tensorBytesBefore: Int, tensorBytesAfter: Int, fileBytesBefore: Int, fileBytesAfter: Int, ratio: Double, zstdBytes: Int, seconds: Double) {
+      self.tensorBytesBefore = tensorBytesBefore
+      self.tensorBytesAfter = tensorBytesAfter
+      self.fileBytesBefore = fileBytesBefore
+      self.fileBytesAfter = fileBytesAfter
+      self.ratio = ratio
+      self.zstdBytes = zstdBytes
+      self.seconds = seconds
+    }
   }
 
   public var tool: String
@@ -63,6 +99,20 @@ public struct CompressionReport: Sendable, Equatable, Codable {
   public var passes: [PassRecord]
   public var tensors: [TensorRecord]
   public var totals: Totals
+
+  public init(
+    tool: String, version: String, command: [String], input: [FileRecord], output: [FileRecord],
+    passes: [PassRecord], tensors: [TensorRecord], totals: Totals
+  ) {
+    self.tool = tool
+    self.version = version
+    self.command = command
+    self.input = input
+    self.output = output
+    self.passes = passes
+    self.tensors = tensors
+    self.totals = totals
+  }
 
   /// The report as pretty-printed JSON with sorted keys.
   public func json() -> Data {
