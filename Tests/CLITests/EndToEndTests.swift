@@ -15,6 +15,7 @@ import Testing
     let run = try CommandRunner.run([model.path, "--pass", "rtn:bits=8,group-size=32", "-o", output])
     #expect(run.status == 0, "\(run.standardError)")
     #expect(run.standardOutput.contains("encoder.layer.0.attention.self.query.weight"))
+    #expect(run.standardError.isEmpty, "no progress line when standard error is not a terminal")
     let files = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
     #expect(files == ["1_Pooling", "config.json", "model.safetensors", "quantize_config.json", "tokenizer.json"])
     let config = try JSONSerialization.jsonObject(
