@@ -16,23 +16,20 @@ from safetensors.numpy import load_file, save_file
 
 
 def unpack_rows(words: np.ndarray, bits: int, count: int) -> np.ndarray:
-    """Unpacks int32 words packed along axis 0 (LSB first) into `count` rows of codes."""
-    words = words.astype(np.uint32)
-    if bits == 3:
-        out = np.zeros((words.shape[0] // 3 * 32,) + words.shape[1:], dtype=np.uint32)
-        for block in range(words.shape[0] // 3):
-            w0, w1, w2 = words[3 * block], words[3 * block + 1], words[3 * block + 2]
-            bitstream = [(w0 >> i) & 1 for i in range(32)] + [(w1 >> i) & 1 for i in range(32)] \
-                + [(w2 >> i) & 1 for i in range(32)]
-            for v in range(32):
-                out[32 * block + v] = bitstream[3 * v] | (bitstream[3 * v + 1] << 1) | (bitstream[3 * v + 2] << 2)
-        return out[:count]
-    per_word = 32 // bits
+    """Unpacks int32 words packed along axis 0 as one LSB-first bit stream into `count` rows.
+
+    For 2, 4, 8 bits that is AutoGPTQ's `32/bits` values per word; for 3 bits its 10|1|10|1|10
+    scheme, which is the same continuous bit stream."""
+    words = words.astype(np.uint32).astype(np.uint64)
     mask = (1 << bits) - 1
-    out = np.zeros((words.shape[0] * per_word,) + words.shape[1:], dtype=np.uint32)
-    for j in range(per_word):
-        out[j::per_word] = (words >> (bits * j)) & mask
-    return out[:count]
+    out = np.zeros((count,) + words.shape[1:], dtype=np.uint64)
+    for k in range(count):
+        word, offset = divmod(k * bits, 32)
+        value = words[word] >> np.uint64(offset)
+        if offset + bits > 32:
+            value |= words[word + 1] << np.uint64(32 - offset)
+        out[k] = value & np.uint64(mask)
+    return out
 
 
 def dequantize_gptq(tensors: dict, prefix: str, bits: int) -> np.ndarray:
@@ -65,7 +62,7 @@ def main() -> int:
         }
         source = os.path.join(work, "in.safetensors")
         save_file(original, source, metadata={"format": "pt"})
-        for bits, group, sym in [(2, 32, True), (3, 32, False), (4, -1, True), (4, 32, False), (8, 64, True)]:
+        for bits, group, sym in [(2, 32, True), (3, 32, False), (4, -1, True), (4, 32, False), (5, 32, True), (8, 64, True)]:
             name = f"rtn bits={bits} group-size={group} sym={sym}"
             try:
                 out = os.path.join(work, f"out{bits}{group}{sym}.safetensors")

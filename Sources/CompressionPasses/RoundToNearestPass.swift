@@ -10,7 +10,7 @@ public struct RoundToNearestPass: CompressionPass {
     name: "rtn",
     summary: "round-to-nearest integer quantization, stored in the GPTQ layout",
     parameters: [
-      .init("bits", default: "4", "bits per weight: 2, 3, 4 or 8 (the GPTQ layout's widths)"),
+      .init("bits", default: "4", "bits per weight, 2...8 (GPTQ loaders read 2, 3, 4, 8)"),
       .init("group-size", default: "128", "columns sharing a scale; -1 = one group per row"),
       .init("sym", default: "true", "symmetric grid (zero point in the middle)"),
     ],
@@ -19,7 +19,7 @@ public struct RoundToNearestPass: CompressionPass {
   public let scheme: QuantizationScheme
 
   public init(parameters: inout PassParameters) throws(CompressionError) {
-    let bits = try parameters.int("bits", default: 4, in: 2...4, or: [8])
+    let bits = try parameters.int("bits", default: 4, in: 2...8)
     let groupSize = try parameters.int("group-size", default: 128, in: 1...1 << 20, or: [-1])
     let symmetric = try parameters.bool("sym", default: true)
     do {

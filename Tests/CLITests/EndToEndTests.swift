@@ -85,7 +85,7 @@ import Testing
 
   @Test(arguments: [
     (["--pass", "gptx"], 2, "unknown pass `gptx`"),
-    (["--pass", "rtn:bits=5"], 2, "bits=5 is invalid"),
+    (["--pass", "rtn:bits=9"], 2, "bits=9 is invalid; expected an integer in 2...8"),
     (["--pass", "rtn:group_size=64"], 2, "has no parameter `group_size`"),
     (["--pass", "rtn:targets=nothing.weight"], 2, "selector `nothing.weight` matches no tensor"),
     (["--pass", "rtn:targets=embeddings.LayerNorm.weight"], 1, "expected a 2-D weight matrix"),

@@ -27,13 +27,13 @@ import Testing
 
   @Test func packThenUnpackIsTheIdentity() async {
     await propertyCheck(
-      count: 60, input: Gen<Int>.value(in: 0...3), Gen<Int>.value(in: 1...4),
+      count: 60, input: Gen<Int>.value(in: 0...6), Gen<Int>.value(in: 1...4),
       Gen<Int>.value(in: 1...4), Gen<Int>.value(in: 0...5),
       Gen<UInt64>.value()
     ) { bitsChoice, rowBlocks, columnBlocks, groupChoice, seed in
-      let bits = [2, 3, 4, 8][bitsChoice]
+      let bits = [2, 3, 4, 5, 6, 7, 8][bitsChoice]
       let groupSize = [nil, 1, 16, 32, 48, 128][groupChoice]
-      let rows = rowBlocks * (bits == 3 ? 32 : 32 / bits)
+      let rows = rowBlocks * [2: 16, 3: 32, 4: 8, 5: 32, 6: 16, 7: 32, 8: 4][bits]!
       let columns = columnBlocks * 32
       let scheme = try QuantizationScheme(bits: bits, groupSize: groupSize, symmetric: false)
       let m = Self.randomMatrix(rows: rows, columns: columns, scheme: scheme, seed: seed)
@@ -73,8 +73,8 @@ import Testing
     (3, 48, 64, .rowsNotMultiple(rows: 48, multiple: 32, bits: 3)),
     (4, 4, 64, .rowsNotMultiple(rows: 4, multiple: 8, bits: 4)),
     (2, 8, 64, .rowsNotMultiple(rows: 8, multiple: 16, bits: 2)),
-    (5, 32, 32, .noGPTQLayout(bits: 5)), (6, 32, 32, .noGPTQLayout(bits: 6)),
-    (7, 32, 32, .noGPTQLayout(bits: 7)),
+    (5, 16, 32, .rowsNotMultiple(rows: 16, multiple: 32, bits: 5)),
+    (6, 8, 32, .rowsNotMultiple(rows: 8, multiple: 16, bits: 6)),
   ])
   func badShapesAndWidthsAreTypedErrors(bits: Int, rows: Int, columns: Int, error: QuantizationError)
     throws

@@ -52,11 +52,11 @@ public struct GPTQPackedTensors: Sendable, Equatable {
   /// Checks that a `(rows, columns)` weight at `bits` has a GPTQ layout: bits 2, 3, 4 or 8;
   /// `columns` a multiple of 32; `rows` a multiple of 32 (3 bits) or of 32/bits (otherwise).
   public static func checkLayout(rows: Int, columns: Int, bits: Int) throws(QuantizationError) {
-    guard [2, 3, 4, 8].contains(bits) else { throw .noGPTQLayout(bits: bits) }
     guard columns % 32 == 0 else {
       throw .columnsNotMultiple(columns: columns, multiple: 32, bits: bits)
     }
-    let rowMultiple = bits == 3 ? 32 : 32 / bits
+    // qzeros packs each group's `rows` zero points as one bit stream of whole words.
+    let rowMultiple = 32 / gcd(bits, 32)
     guard rows % rowMultiple == 0 else {
       throw .rowsNotMultiple(rows: rows, multiple: rowMultiple, bits: bits)
     }
@@ -161,3 +161,6 @@ public struct GPTQPackedTensors: Sendable, Equatable {
     }
   }
 }
+
+/// The greatest common divisor of two positive integers.
+private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }

@@ -6,8 +6,6 @@ public enum QuantizationError: Error, Sendable, Equatable, CustomStringConvertib
   case bitsOutOfRange(bits: Int)
   /// A group size was given but is smaller than 1 (use `nil` for one group per row).
   case groupSizeNotPositive(groupSize: Int)
-  /// The GPTQ checkpoint layout exists only for 2, 3, 4 and 8 bits.
-  case noGPTQLayout(bits: Int)
   /// The input dimension (columns) is not a multiple of what the GPTQ `qweight` packing needs.
   case columnsNotMultiple(columns: Int, multiple: Int, bits: Int)
   /// The output dimension (rows) is not a multiple of what the GPTQ `qzeros` packing needs.
@@ -30,8 +28,6 @@ public enum QuantizationError: Error, Sendable, Equatable, CustomStringConvertib
       return "quantization: bits \(bits) is outside 2...8"
     case .groupSizeNotPositive(let groupSize):
       return "quantization: group size \(groupSize) is < 1 (use nil for one group per row)"
-    case .noGPTQLayout(let bits):
-      return "GPTQ layout: no packing exists for \(bits) bits (only 2, 3, 4, 8)"
     case .columnsNotMultiple(let columns, let multiple, let bits):
       return "GPTQ layout: \(columns) input columns is not a multiple of \(multiple) (\(bits)-bit qweight)"
     case .rowsNotMultiple(let rows, let multiple, let bits):
