@@ -88,6 +88,38 @@ enum POSIXFile {
     }
   }
 
+  /// Appends `count` bytes of `source` starting at `offset` to `destination`'s current position,
+  /// with `sendfile` (no copy through user space); falls back to read/write where the kernel
+  /// cannot.
+  static func copyRange(
+    from source: Int32, at offset: Int, count: Int, to destination: Int32, path: String
+  ) throws(SafetensorsError) {
+    var sourceOffset = off_t(offset)
+    var remaining = count
+    while remaining > 0 {
+      let n = sendfile(destination, source, &sourceOffset, min(remaining, 1 << 30))
+      if n > 0 {
+        remaining -= n
+        continue
+      }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 && ![EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(errno) { throw failure(path, "write") }
+      break  // unsupported here, or an unexpected end of the spool: copy the rest by hand
+    }
+    guard remaining > 0 else { return }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(remaining, 1 << 23), alignment: 16)
+    defer { buffer.deallocate() }
+    while remaining > 0 {
+      let want = min(buffer.count, remaining)
+      let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
+      let n = try read(source, into: target, at: Int(sourceOffset), path: "spool file")
+      guard n == want else { throw SafetensorsError.io(path: "spool file", reason: "short read") }
+      try write(destination, UnsafeRawBufferPointer(target), path: path)
+      sourceOffset += off_t(n)
+      remaining -= n
+    }
+  }
+
   /// Writes all of `bytes`, retrying short writes.
   static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SafetensorsError) {
     var done = 0

@@ -115,7 +115,7 @@ public final class SafetensorsWriter {
           for tensor in shard { weightMap[tensor.name] = POSIXFile.baseName(shardPath) }
         }
         let index = WriterLayout.indexBytes(totalSize: spoolSize, weightMap: weightMap)
-        outputs.append((names.index, try writeFile(to: names.index, size: index.count, compress: false) { write throws(SafetensorsError) in
+        outputs.append((names.index, try writeFile(to: names.index, size: index.count, compress: false) { write, _ throws(SafetensorsError) in
           try withTypedBytes(index) { (bytes) throws(SafetensorsError) in try write(bytes) }
         }))
       }
@@ -154,6 +154,7 @@ public final class SafetensorsWriter {
   }
 
   /// Writes one safetensors file (header, then the spooled bytes) to a temporary beside `path`.
+  /// Uncompressed data moves from the spool with `sendfile`, inside the kernel.
   private func writeShard(
     _ shard: [SpooledTensor], metadata: [String: String]?, to path: String
   ) throws(SafetensorsError) -> Int {
@@ -161,9 +162,14 @@ public final class SafetensorsWriter {
     let dataSize = shard.reduce(0) { $0 + $1.byteCount }
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 23, alignment: 16)
     defer { chunk.deallocate() }
-    return try writeFile(to: path, size: header.count + dataSize) { write throws(SafetensorsError) in
+    return try writeFile(to: path, size: header.count + dataSize) { write, file throws(SafetensorsError) in
       try withTypedBytes(header) { (bytes) throws(SafetensorsError) in try write(bytes) }
       for tensor in shard {
+        if let file {
+          try POSIXFile.copyRange(
+            from: spool, at: tensor.spoolOffset, count: tensor.byteCount, to: file, path: path)
+          continue
+        }
         var done = 0
         while done < tensor.byteCount {
           let want = min(chunk.count, tensor.byteCount - done)
@@ -178,10 +184,13 @@ public final class SafetensorsWriter {
   }
 
   /// Creates the temporary for `path`, lets `produce` write `size` plain bytes through the
-  /// optional compressor, fsyncs and closes it; returns the bytes on disk.
+  /// optional compressor, fsyncs and closes it; returns the bytes on disk. `produce` also gets the
+  /// file descriptor when nothing is compressed, so it may copy into the file directly.
   private func writeFile(
     to path: String, size: Int, compress: Bool = true,
-    _ produce: ((UnsafeRawBufferPointer) throws(SafetensorsError) -> Void) throws(SafetensorsError) -> Void
+    _ produce: (
+      (UnsafeRawBufferPointer) throws(SafetensorsError) -> Void, Int32?
+    ) throws(SafetensorsError) -> Void
   ) throws(SafetensorsError) -> Int {
     let temporary = Self.temporaryPath(beside: path, kind: "tmp")
     OutputCleanup.register(temporary)
@@ -195,10 +204,11 @@ public final class SafetensorsWriter {
     }
     if compress, let level = options.zstdLevel {
       let encoder = try ZstdEncoder(level: level, pledgedSize: size)
-      try produce { bytes throws(SafetensorsError) in try encoder.compress(bytes, into: sink) }
+      try produce({ bytes throws(SafetensorsError) in try encoder.compress(bytes, into: sink) }, nil)
       try encoder.finish(into: sink)
     } else {
-      try produce(sink)
+      try produce(sink, fd)
+      written = try POSIXFile.regularFileSize(fd, path: temporary)
     }
     try POSIXFile.sync(fd, path: temporary)
     return written

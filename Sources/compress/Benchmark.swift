@@ -28,7 +28,9 @@ struct BenchmarkIO: ParsableCommand {
     }
     var timings: [String: [Double]] = [:]
     for _ in 0..<rounds {
-      timings["cp", default: []].append(try time { try Self.copyWithCp(input, copyPath) })
+      timings["cp", default: []].append(try time { try Self.shell("cp \"$0\" \"$1\"", input, copyPath) })
+      timings["cp+sync", default: []].append(
+        try time { try Self.shell("cp \"$0\" \"$1\" && sync \"$1\"", input, copyPath) })
       timings["header", default: []].append(try time { _ = try SafetensorsFile.readHeader(path: input) })
       timings["read", default: []].append(try time { _ = try Self.readAll(input) })
       timings["read+write", default: []].append(try time { try Self.rewrite(input, writePath) })
@@ -38,7 +40,7 @@ struct BenchmarkIO: ParsableCommand {
     let cp = median["cp"]!
     print("| operation | median seconds | MB/s | time / cp |")
     print("|---|---|---|---|")
-    for name in ["cp", "header", "read", "read+write"] {
+    for name in ["cp", "cp+sync", "header", "read", "read+write"] {
       let seconds = median[name]!
       let rate = Double(bytes) / seconds / 1e6
       print("| \(name) | " + String(format: "%.4f | %.0f | %.2f |", seconds, rate, seconds / cp))
@@ -53,11 +55,11 @@ struct BenchmarkIO: ParsableCommand {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
   }
 
-  /// `cp` of the file, as the baseline.
-  static func copyWithCp(_ source: String, _ destination: String) throws {
+  /// Runs a baseline shell command with `$0`, `$1` bound to the two paths.
+  static func shell(_ script: String, _ source: String, _ destination: String) throws {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/cp")
-    process.arguments = [source, destination]
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", script, source, destination]
     try process.run()
     process.waitUntilExit()
   }
