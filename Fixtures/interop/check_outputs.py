@@ -92,6 +92,26 @@ def main() -> int:
         except Exception as exc:
             print(f"FAIL cast+zstd: {exc}")
             failed += 1
+        minilm = os.path.join(os.path.dirname(__file__), "..", "..", ".cache", "models", "all-MiniLM-L6-v2")
+        if os.path.exists(os.path.join(minilm, "model.safetensors")):
+            try:
+                out = os.path.join(work, "minilm-rtn8")
+                run(compress, minilm, "--pass", "rtn:bits=8", "-o", out, "--quiet")
+                tensors = load_file(os.path.join(out, "model.safetensors"))
+                reference = load_file(os.path.join(minilm, "model.safetensors"))
+                config = json.load(open(os.path.join(out, "config.json")))["quantization_config"]
+                assert config["bits"] == 8 and config["quant_method"] == "gptq", config
+                for name, value in reference.items():
+                    prefix = name[: -len(".weight")]
+                    if prefix + ".qweight" in tensors:
+                        w_hat = dequantize_gptq(tensors, prefix, 8)
+                        assert np.linalg.norm(value - w_hat) / np.linalg.norm(value) < 0.01, name
+                    else:
+                        assert np.array_equal(tensors[name], value), name
+                passed += 1
+            except Exception as exc:
+                print(f"FAIL all-MiniLM-L6-v2 rtn:bits=8: {exc}")
+                failed += 1
     print(f"interop: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
