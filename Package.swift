@@ -2,8 +2,10 @@
 import PackageDescription
 
 // Dependencies point down only:
-// compress ─► ModelCompression ─► CompressionPasses ─► Compression ─► TensorCore ─► COpenBLAS
-//                                                                  └► Safetensors ─► CZstd
+// compress ─► ModelCompression ─► CompressionPasses ─► Compression ─┬► Inference ─┬► TensorCore ─► COpenBLAS
+//                                                                  │             ├► Safetensors ─► CZstd
+//                                                                  │             └► Tokenizers
+//                                                                  └► GGUF ─► TensorCore, Safetensors
 let package = Package(
   name: "swift-model-compression",
   products: [
@@ -23,13 +25,21 @@ let package = Package(
     // MARK: - Library modules, bottom-up
     .target(name: "Safetensors", dependencies: ["CZstd"]),
     .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+    .target(name: "Tokenizers"),
+    .target(name: "GGUF", dependencies: ["TensorCore", "Safetensors"]),
+    .target(name: "Inference", dependencies: ["TensorCore", "Safetensors", "Tokenizers"]),
     .target(
       name: "Compression",
-      dependencies: ["Safetensors", "TensorCore", .product(name: "Yams", package: "Yams")]),
+      dependencies: [
+        "Safetensors", "TensorCore", "Inference", "GGUF", .product(name: "Yams", package: "Yams"),
+      ]),
     .target(name: "CompressionPasses", dependencies: ["Compression"]),
     .target(
       name: "ModelCompression",
-      dependencies: ["Safetensors", "TensorCore", "Compression", "CompressionPasses"]),
+      dependencies: [
+        "Safetensors", "TensorCore", "Tokenizers", "GGUF", "Inference", "Compression",
+        "CompressionPasses",
+      ]),
 
     // MARK: - The command-line tool
     .executableTarget(
@@ -40,6 +50,9 @@ let package = Package(
 
     // MARK: - Tests
     .target(name: "CompressionTestSupport", dependencies: ["Safetensors", "TensorCore"]),
+    .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "CompressionTestSupport"]),
+    .testTarget(name: "GGUFTests", dependencies: ["GGUF", "CompressionTestSupport"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompressionTestSupport"]),
     .testTarget(
       name: "SafetensorsTests",
       dependencies: [

@@ -1,0 +1,1 @@
+// The Inference module; its first files land with the transformer-engine work.

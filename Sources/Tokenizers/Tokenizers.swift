@@ -1,0 +1,1 @@
+// The Tokenizers module; its first files land with the transformer-engine work.
