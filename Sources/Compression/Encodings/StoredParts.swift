@@ -1,3 +1,4 @@
+import Inference
 import Safetensors
 
 /// The stored tensors that make up one encoded tensor, read from a checkpoint for decoding.

@@ -1,3 +1,4 @@
+import Inference
 import Safetensors
 import TensorCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Safetensors
 
 /// Where and how to write a result.

@@ -1,3 +1,4 @@
+import Inference
 import Safetensors
 
 /// Which tensors a pass works on: explicit `targets` (or the default rule) minus `ignore`.
