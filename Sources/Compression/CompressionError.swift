@@ -49,6 +49,10 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
   case missingManifest(path: String)
   /// The manifest in `__metadata__["compression"]` is malformed or names absent tensors.
   case invalidManifest(path: String, reason: String)
+  /// Calibration data is unreadable, empty, too short, or holds ids outside the vocabulary.
+  case invalidCalibration(path: String, reason: String)
+  /// A Hessian file lacks a selected weight's Hessian or holds one of the wrong shape.
+  case invalidHessians(path: String, reason: String)
   /// A file-system operation outside the safetensors writer failed.
   case io(path: String, reason: String)
 
@@ -100,6 +104,10 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
         + "decompress reads checkpoints written by this tool"
     case .invalidManifest(let path, let reason):
       return "\(path): invalid compression manifest: \(reason)"
+    case .invalidCalibration(let path, let reason):
+      return "calibration data \(path): \(reason)"
+    case .invalidHessians(let path, let reason):
+      return "Hessians \(path): \(reason)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
     }
