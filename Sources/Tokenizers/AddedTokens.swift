@@ -1,6 +1,7 @@
 /// One entry of `added_tokens`.
 public struct AddedToken: Sendable, Equatable {
-  /// The token's id.
+  /// The token's id: that of the model vocabulary entry with the same content, else the next
+  /// free id after the vocabulary, in file order (as `tokenizers` assigns them).
   public var id: Int
   /// The text the token stands for.
   public var content: String

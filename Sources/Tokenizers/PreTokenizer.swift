@@ -72,6 +72,7 @@ indirect enum PreTokenizer: Sendable {
   }
 
   private func split(_ input: Piece, into output: inout [Piece]) {
+    if input.text.isEmpty { return }
     if case .byteLevel(let addPrefixSpace, let useRegex) = self {
       var text = input.materialized().text
       if addPrefixSpace && !text.hasPrefix(" ") { text = " " + text }

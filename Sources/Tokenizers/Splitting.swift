@@ -136,11 +136,31 @@ struct PatternRegex: @unchecked Sendable {
 
   init(_ pattern: String, path: String) throws(TokenizerError) {
     do {
-      regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+      regex = try Regex(Self.onigurumaDigits(pattern)).matchingSemantics(.unicodeScalar)
     } catch {
       throw .invalidRegex(path: path, pattern: pattern, reason: "\(error)")
     }
     self.pattern = pattern
+  }
+
+  /// Oniguruma's `\d` is `\p{Nd}`; Swift's also takes other numerals (①, Ⅻ): spell it out.
+  static func onigurumaDigits(_ pattern: String) -> String {
+    var result = ""
+    var escaped = false
+    for character in pattern.unicodeScalars {
+      if escaped {
+        switch character {
+        case "d": result += "p{Nd}"
+        case "D": result += "P{Nd}"
+        default: result.unicodeScalars.append(character)
+        }
+        escaped = false
+      } else {
+        result.unicodeScalars.append(character)
+        escaped = character == "\\"
+      }
+    }
+    return result
   }
 
   /// Match ranges as UTF-8 byte offsets into `text`.

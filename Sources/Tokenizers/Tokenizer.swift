@@ -18,6 +18,8 @@ public struct Tokenizer: Sendable {
   let tokensByID: [Int: String]
   let addedByID: [Int: AddedToken]
   let addedByContent: Vocabulary
+  /// What `decode` shows for normalized added tokens whose normalized form differs.
+  let decodedForms: [Int: String]
   let specialContents: Set<ExactString>
   let rawMatcher: AddedTokenMatcher
   let normalizedMatcher: AddedTokenMatcher
@@ -62,20 +64,16 @@ public struct Tokenizer: Sendable {
     for (token, id) in vocabulary.ids { tokensByID[id] = token.string }
     self.tokensByID = tokensByID
 
-    addedTokens = try (root["added_tokens"].optionalArray() ?? []).map { (node) throws(TokenizerError) in
-      try AddedToken(node)
-    }
-    var addedByID: [Int: AddedToken] = [:]
-    var addedByContent = Vocabulary()
-    for token in addedTokens {
-      addedByID[token.id] = token
-      addedByContent[token.content] = token.id
-    }
-    self.addedByID = addedByID
-    self.addedByContent = addedByContent
+    (addedTokens, addedByID, addedByContent) = try Self.resolveAddedTokens(
+      root["added_tokens"], vocabulary: vocabulary)
     specialContents = Set(addedTokens.filter(\.special).map { ExactString($0.content) })
     specialTokenIDs = Set(addedTokens.filter(\.special).map(\.id))
     let normalizer = normalizer
+    var decodedForms: [Int: String] = [:]
+    for token in addedTokens where token.normalized {
+      if let form = normalizer?(token.content), form != token.content { decodedForms[token.id] = form }
+    }
+    self.decodedForms = decodedForms
     rawMatcher = AddedTokenMatcher(
       addedTokens.filter { !$0.normalized }.map { .init(bytes: Array($0.content.utf8), token: $0) })
     normalizedMatcher = AddedTokenMatcher(
@@ -91,6 +89,33 @@ public struct Tokenizer: Sendable {
     let vocabulary = vocabulary
     unknownTokenID = model.unknownToken.flatMap { vocabulary[$0] }
     addBOS = !prefix.isEmpty
+  }
+
+  /// Gives each added token its id the way `AddedVocabulary::add_tokens` does: the id of an
+  /// earlier added token or of the model vocabulary entry with the same content, else the next free
+  /// id after the model vocabulary. (The file's `id` is only checked by `tokenizers`, with a warning.)
+  /// Empty tokens are ignored; a repeated content takes the later entry's flags.
+  private static func resolveAddedTokens(
+    _ node: JSONNode, vocabulary: Vocabulary
+  ) throws(TokenizerError) -> ([AddedToken], [Int: AddedToken], Vocabulary) {
+    var tokens: [AddedToken] = []
+    var byID: [Int: AddedToken] = [:]
+    var byContent = Vocabulary()
+    var nextID = vocabulary.count
+    for element in try node.optionalArray() ?? [] {
+      var token = try AddedToken(element)
+      if token.content.isEmpty { continue }
+      if let id = byContent[token.content] ?? vocabulary[token.content] {
+        token.id = id
+      } else {
+        token.id = nextID
+        nextID += 1
+      }
+      if byID[token.id] == nil { tokens.append(token) } else { tokens[tokens.firstIndex { $0.id == token.id }!] = token }
+      byID[token.id] = token
+      byContent[token.content] = token.id
+    }
+    return (tokens, byID, byContent)
   }
 
   /// The number of ids: the model's vocabulary plus the added tokens outside it.
@@ -142,7 +167,7 @@ public struct Tokenizer: Sendable {
   /// the `tokenizers` library does; `skipSpecialTokens` also skips special added tokens.
   public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
     let tokens = ids.compactMap { id -> String? in
-      guard let token = token(of: id) else { return nil }
+      guard let token = decodedForms[id] ?? token(of: id) else { return nil }
       return skipSpecialTokens && specialContents.contains(ExactString(token)) ? nil : token
     }
     guard let decoder else { return tokens.joined(separator: " ") }
