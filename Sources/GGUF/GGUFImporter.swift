@@ -40,7 +40,8 @@ public enum GGUFImporter {
       try write(plan.configJSON, to: staging + "/config.json")
       try write(plan.generationConfigJSON, to: staging + "/generation_config.json")
       try write(plan.tokenizer.tokenizerJSON, to: staging + "/tokenizer.json")
-      try write(plan.tokenizer.tokenizerConfigJSON(maxLength: plan.hyperparameters.contextLength), to: staging + "/tokenizer_config.json")
+      let tokenizerConfig = plan.tokenizer.tokenizerConfigJSON(maxLength: plan.hyperparameters.contextLength)
+      try write(tokenizerConfig, to: staging + "/tokenizer_config.json")
       try moveIntoPlace(staging, destination)
       summary.folder = destination
       summary.seconds = Date().timeIntervalSince(start)
@@ -99,7 +100,8 @@ public enum GGUFImporter {
 
   static func makeStaging(beside destination: String) throws(GGUFError) -> String {
     let url = URL(fileURLWithPath: destination)
-    let name = "." + url.lastPathComponent + ".import-\(getpid())-" + String(UInt32.random(in: .min ... .max), radix: 16)
+    let random = String(UInt32.random(in: .min ... .max), radix: 16)
+    let name = "." + url.lastPathComponent + ".import-\(getpid())-" + random
     let staging = url.deletingLastPathComponent().appendingPathComponent(name).path
     do {
       try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)

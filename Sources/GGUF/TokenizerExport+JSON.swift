@@ -73,11 +73,14 @@ extension TokenizerExport {
     func sequence(_ id: String, _ type: Int) -> JSONText {
       .object([("Sequence", .object([("id", .string(id)), ("type_id", .int(type))]))])
     }
+    let entry = JSONText.object([
+      ("id", .string(token)), ("ids", .array([.int(bos)])), ("tokens", .array([.string(token)])),
+    ])
     return .object([
       ("type", .string("TemplateProcessing")),
       ("single", .array([special(), sequence("A", 0)])),
       ("pair", .array([special(), sequence("A", 0), special(), sequence("B", 1)])),
-      ("special_tokens", .object([(token, .object([("id", .string(token)), ("ids", .array([.int(bos)])), ("tokens", .array([.string(token)]))]))])),
+      ("special_tokens", .object([(token, entry)])),
     ])
   }
 

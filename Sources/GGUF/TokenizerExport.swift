@@ -23,7 +23,8 @@ struct TokenizerExport {
   }
 
   static let llama3Split =
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+    + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
   var tokens: [String]
   var tokenTypes: [Int]
@@ -69,7 +70,8 @@ struct TokenizerExport {
   private static func strings(_ reader: MetadataReader, _ key: String) throws(GGUFError) -> [String] {
     guard let array = try array(reader, key) else { throw .missingMetadata(key: "tokenizer." + key) }
     guard let strings = array.strings else {
-      throw .invalidMetadata(key: "tokenizer." + key, expected: "an array of strings", found: "array of \(array.elementType)")
+      throw .invalidMetadata(
+        key: "tokenizer." + key, expected: "an array of strings", found: "array of \(array.elementType)")
     }
     return strings
   }

@@ -12,19 +12,26 @@ enum SHA256 {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
   ]
 
+  nonisolated(unsafe) private static let kPointer: UnsafeMutablePointer<UInt32> = {
+    let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    p.initialize(from: k, count: 64)
+    return p
+  }()
+
   /// The lower-case hex digest of `bytes`.
   static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
     var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
     let full = bytes.count / 64
-    var w = [UInt32](repeating: 0, count: 64)
-    for chunk in 0..<full { compress(&h, &w, UnsafeRawBufferPointer(rebasing: bytes[(64 * chunk)..<(64 * chunk + 64)])) }
+    let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    defer { w.deallocate() }
+    for chunk in 0..<full { compress(&h, w, bytes.baseAddress! + 64 * chunk) }
     var tail = [UInt8](bytes[(64 * full)...])
     tail.append(0x80)
     while tail.count % 64 != 56 { tail.append(0) }
     let bits = UInt64(bytes.count) * 8
     for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
     tail.withUnsafeBytes { t in
-      for chunk in 0..<(t.count / 64) { compress(&h, &w, UnsafeRawBufferPointer(rebasing: t[(64 * chunk)..<(64 * chunk + 64)])) }
+      for chunk in 0..<(t.count / 64) { compress(&h, w, t.baseAddress! + 64 * chunk) }
     }
     return h.map { word in
       let s = String(word, radix: 16)
@@ -34,7 +41,7 @@ enum SHA256 {
 
   private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-  private static func compress(_ h: inout [UInt32], _ w: inout [UInt32], _ block: UnsafeRawBufferPointer) {
+  private static func compress(_ h: inout [UInt32], _ w: UnsafeMutablePointer<UInt32>, _ block: UnsafeRawPointer) {
     for i in 0..<16 { w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
     for i in 16..<64 {
       let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
@@ -42,6 +49,7 @@ enum SHA256 {
       w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
     }
     var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+    let k = Self.kPointer
     for i in 0..<64 {
       let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
       let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
