@@ -1,1 +1,0 @@
-// The GGUF module; its first files land with the transformer-engine work.
