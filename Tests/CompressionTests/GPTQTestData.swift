@@ -36,18 +36,10 @@ enum GPTQTestData {
     return h
   }
 
-  /// The layer error `tr(Δ H Δᵀ)` with `Δ = W − Ŵ`, in Double.
+  /// The layer error `tr(Δ H Δᵀ)` with `Δ = W − Ŵ`: `Δ H` by sgemm, the trace summed in Double.
   static func layerError(_ w: Tensor, _ approximation: Tensor, hessian: Tensor) -> Double {
-    let (rows, columns) = (w.shape[0], w.shape[1])
-    var total = 0.0
-    for r in 0..<rows {
-      let delta = (0..<columns).map { Double(w[r, $0]) - Double(approximation[r, $0]) }
-      for i in 0..<columns where delta[i] != 0 {
-        var dot = 0.0
-        for j in 0..<columns { dot += Double(hessian[i, j]) * delta[j] }
-        total += delta[i] * dot
-      }
-    }
-    return total
+    let delta = Tensor(shape: w.shape, scalars: zip(w.scalars, approximation.scalars).map { $0 - $1 })
+    let product = matmul(delta, hessian)  // (R, C)
+    return zip(delta.scalars, product.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
   }
 }
