@@ -58,12 +58,32 @@ struct GPTQBlockKernel: @unchecked Sendable {
         columnLoss += difference * difference / (d * d)
       }
       loss += Double(columnLoss) / 2
-      for j in (i + 1)..<max(count, i + 1) {
-        let factor = u[i * count + j]
-        let target = work + j * rows
-        for r in range { target[r] -= error[r] * factor }
-      }
+      feedBack(error, from: i, rows: range)
     }
     return loss
+  }
+
+  /// `work[j, rows] −= error[rows] · U[i, j]` for the block's columns `j > i`, four columns per
+  /// pass over the error so that each error value is loaded once per four updates.
+  private func feedBack(_ error: UnsafeMutablePointer<Float>, from i: Int, rows range: Range<Int>) {
+    var j = i + 1
+    while j + 4 <= count {
+      let (f0, f1, f2, f3) = (u[i * count + j], u[i * count + j + 1], u[i * count + j + 2], u[i * count + j + 3])
+      let (t0, t1, t2, t3) = (work + j * rows, work + (j + 1) * rows, work + (j + 2) * rows, work + (j + 3) * rows)
+      for r in range {
+        let e = error[r]
+        t0[r] -= e * f0
+        t1[r] -= e * f1
+        t2[r] -= e * f2
+        t3[r] -= e * f3
+      }
+      j += 4
+    }
+    while j < count {
+      let factor = u[i * count + j]
+      let target = work + j * rows
+      for r in range { target[r] -= error[r] * factor }
+      j += 1
+    }
   }
 }

@@ -45,9 +45,10 @@ public func gptqQuantize(
   if let (r, c) = firstNonFinite(weight) { throw .nonFiniteWeight(row: r, column: c) }
   if let (r, c) = firstNonFinite(hessian) { throw .nonFiniteHessian(row: r, column: c) }
 
-  let problem = GPTQProblem(weight: weight, hessian: hessian, options: options)
+  var problem = GPTQProblem(weight: weight, hessian: hessian, options: options)
   let factor = try GPTQInverseHessian.factor(
     problem.permutedHessian, columns: columns, options: options)
+  problem.permutedHessian = []  // (C, C) no longer needed: keep the peak memory down
   var solver = GPTQBlockSolver(problem: problem, upper: factor.upper)
   solver.run()
   let matrix = QuantizedMatrix(
@@ -81,7 +82,7 @@ struct GPTQProblem {
   /// `perm[p] = c`: the original column processed at position `p`. // (C)
   let permutation: [Int]
   /// The prepared Hessian, `H[perm][:, perm]` with dead diagonals 1, symmetric, undamped. // (C, C)
-  let permutedHessian: [Float]
+  var permutedHessian: [Float]
   /// Grids fitted up front: one per row (no groups), or every static group; else empty. // (G, R)
   let presetScales: [Float]
   /// Zero points matching `presetScales`. // (G, R)
@@ -125,16 +126,24 @@ struct GPTQProblem {
   /// `H[perm][:, perm]` read from the lower triangle of `h`, with `H[i, i] = 1` for dead `i`.
   static func permuted(_ h: Tensor, dead: [Bool], permutation: [Int]) -> [Float] {
     let n = permutation.count
+    var symmetric = h.scalars  // (C, C), the lower triangle mirrored in 32×32 tiles
+    symmetric.withUnsafeMutableBufferPointer { s in
+      for i0 in stride(from: 0, to: n, by: 32) {
+        for j0 in stride(from: 0, through: i0, by: 32) {
+          for i in i0..<min(i0 + 32, n) {
+            for j in j0..<min(j0 + 32, i) { s[j * n + i] = s[i * n + j] }
+          }
+        }
+      }
+      for i in 0..<n where dead[i] { s[i * n + i] = 1 }
+    }
+    if permutation.elementsEqual(0..<n) { return symmetric }
     var out = [Float](repeating: 0, count: n * n)  // (C, C)
-    h.withUnsafeBufferPointer { h in
+    symmetric.withUnsafeBufferPointer { s in
       out.withUnsafeMutableBufferPointer { out in
         for a in 0..<n {
-          let ca = permutation[a]
-          for b in 0..<n {
-            let cb = permutation[b]
-            out[a * n + b] = ca >= cb ? h[ca * n + cb] : h[cb * n + ca]
-          }
-          if dead[ca] { out[a * n + a] = 1 }
+          let row = permutation[a] * n
+          for b in 0..<n { out[a * n + b] = s[row + permutation[b]] }
         }
       }
     }
