@@ -1,5 +1,5 @@
 // The in-block column loop of GPTQ on one tile of rows (arXiv 2210.17323, Algorithm 1 lines
-// 5–9): quantize column i, record the scaled error e = (w − q) / d with d = U[i, i], and subtract
+// 5–8): quantize column i, record the scaled error e = (w − q) / d with d = U[i, i], and subtract
 // e · U[i, j] from the block's later columns j. Rows are independent here, so a tile is a
 // self-contained piece of work; every inner loop runs over contiguous rows and vectorizes.
 // Legend: R = rows, B_k = block width; pointers are to `(B_k, R)` row-major blocks.

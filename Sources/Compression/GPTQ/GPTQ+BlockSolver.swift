@@ -1,10 +1,10 @@
 import Dispatch
 import TensorCore
 
-// The lazy-batch loop of GPTQ (arXiv 2210.17323, Algorithm 1 lines 3–13): columns in blocks of
+// The lazy-batch loop of GPTQ (arXiv 2210.17323, Algorithm 1 lines 4–11): columns in blocks of
 // B; inside a block every column is quantized and its error fed back to the block's remaining
-// columns (rank-1 updates, Algorithm 1 line 9); after the block, one GEMM per later block applies
-// the block's errors to it (line 12: W[:, i2:] −= E · U[i1:i2, i2:]).
+// columns (rank-1 updates, Algorithm 1 line 8); after the block, one GEMM per later block applies
+// the block's errors to it (line 10: W[:, i2:] −= E · U[i1:i2, i2:]).
 //
 // Layout: the weight is kept transposed and permuted, one tensor per block, so that a column of W
 // is a contiguous vector over the rows R and the cross-block update is a plain sgemm

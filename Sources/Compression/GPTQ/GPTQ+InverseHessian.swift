@@ -1,6 +1,6 @@
 import TensorCore
 
-// The Hessian prelude of GPTQ (arXiv 2210.17323, Algorithm 1 line 2 and §"Cholesky
+// The Hessian prelude of GPTQ (arXiv 2210.17323, Algorithm 1 line 3 and §"Cholesky
 // Reformulation"): the upper Cholesky factor U of (H + λI)⁻¹, UᵀU = (H + λI)⁻¹, with the
 // automatic dampening retry. Legend: C = in = columns; J = the (C, C) reversal permutation.
 //

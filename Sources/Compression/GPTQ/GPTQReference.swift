@@ -18,26 +18,15 @@ public enum GPTQReference {
     if let (r, c) = firstNonFinite(hessian) { throw .nonFiniteHessian(row: r, column: c) }
     let scheme = options.scheme
     let groupSize = scheme.groupSize ?? columns
-    var scales: [Float] = []  // (G, R), creation order
-    var zeros: [Int32] = []
-    func fit(_ values: (Int) -> [Double]) {  // values(r) = the group's values of row r
-      for r in 0..<rows {
-        let x = values(r)
-        let grid = QuantizationGrid(
-          minimum: Float(min(x.min() ?? 0, 0)), maximum: Float(max(x.max() ?? 0, 0)),
-          bits: scheme.bits, symmetric: scheme.symmetric, minimumZero: options.minimumZero)
-        scales.append(grid.scale)
-        zeros.append(grid.zero)
-      }
-    }
+    var grids = Grids(rows: rows, options: options)
     var w = (0..<rows).map { r in (0..<columns).map { Double(weight[r, $0]) } }
-    if scheme.groupSize == nil { fit { w[$0] } }  // before the dead columns are zeroed
+    if scheme.groupSize == nil { grids.fit { w[$0] } }  // before the dead columns are zeroed
     let dead = (0..<columns).map { hessian[$0, $0] == 0 }
     for r in 0..<rows { for c in 0..<columns where dead[c] { w[r][c] = 0 } }
     let staticGroups = options.staticGroups && scheme.groupSize != nil
     if staticGroups {
       for start in stride(from: 0, to: columns, by: groupSize) {
-        fit { Array(w[$0][start..<min(start + groupSize, columns)]) }
+        grids.fit { Array(w[$0][start..<min(start + groupSize, columns)]) }
       }
     }
     let diagonal = (0..<columns).map { dead[$0] ? 1 : Double(hessian[$0, $0]) }
@@ -48,40 +37,74 @@ public enum GPTQReference {
     w = w.map { row in perm.map { row[$0] } }
     let (u, level, attempts) = try factor(hessian, dead: dead, perm: perm, options: options)
 
-    var codes = [[UInt8]](repeating: [UInt8](repeating: 0, count: columns), count: rows)
+    let (codes, loss) = quantizeColumns(
+      &w, u: u, perm: perm, options: options, staticGroups: staticGroups, grids: &grids)
+    var gIdx = [Int32](repeating: 0, count: columns)
+    for p in 0..<columns { gIdx[perm[p]] = Int32((staticGroups ? perm[p] : p) / groupSize) }
+    let matrix = QuantizedMatrix(
+      rows: rows, columns: columns, scheme: scheme, codes: codes, scales: grids.scales,
+      zeros: grids.zeros, gIdx: gIdx)
+    return GPTQResult(
+      matrix: matrix, loss: loss, dampeningUsed: level, attempts: attempts,
+      deadColumns: dead.filter { $0 }.count)
+  }
+
+  /// Statements 4–11 of Algorithm 1 column by column with full updates of the later columns;
+  /// `w` holds the permuted rows. Returns the codes `(R, C)` in original order and the loss.
+  private static func quantizeColumns(
+    _ w: inout [[Double]], u: [[Double]], perm: [Int], options: GPTQOptions, staticGroups: Bool,
+    grids: inout Grids
+  ) -> ([UInt8], Double) {
+    let (rows, columns) = (w.count, perm.count)
+    let groupSize = options.scheme.groupSize ?? columns
+    var codes = [UInt8](repeating: 0, count: rows * columns)
     var loss = 0.0
     var snapshot = w
     for p in 0..<columns {
       if p % options.blockSize == 0 { snapshot = w }
       var group = 0
-      if scheme.groupSize != nil {
+      if options.scheme.groupSize != nil {
         if staticGroups {
           group = (options.actOrder ? perm[p] : p) / groupSize
         } else {
-          if p % groupSize == 0 { fit { Array(snapshot[$0][p..<min(p + groupSize, columns)]) } }
+          if p % groupSize == 0 { grids.fit { Array(snapshot[$0][p..<min(p + groupSize, columns)]) } }
           group = p / groupSize
         }
       }
       let d = u[p][p]
       for r in 0..<rows {
-        let s = Double(scales[group * rows + r])
-        let z = Double(zeros[group * rows + r])
-        let k = min(max((w[r][p] / s).rounded(.toNearestOrEven) + z, 0), Double(scheme.maxCode))
+        let s = Double(grids.scales[group * rows + r])
+        let z = Double(grids.zeros[group * rows + r])
+        let k = min(max((w[r][p] / s).rounded(.toNearestOrEven) + z, 0), Double(options.scheme.maxCode))
         let q = s * (k - z)
-        codes[r][perm[p]] = UInt8(k)
+        codes[r * columns + perm[p]] = UInt8(k)
         loss += (w[r][p] - q) * (w[r][p] - q) / (d * d) / 2
         let e = (w[r][p] - q) / d
         for j in p..<columns { w[r][j] -= e * u[p][j] }
       }
     }
-    var gIdx = [Int32](repeating: 0, count: columns)
-    for p in 0..<columns { gIdx[perm[p]] = Int32((staticGroups ? perm[p] : p) / groupSize) }
-    let matrix = QuantizedMatrix(
-      rows: rows, columns: columns, scheme: scheme, codes: codes.flatMap { $0 }, scales: scales,
-      zeros: zeros, gIdx: gIdx)
-    return GPTQResult(
-      matrix: matrix, loss: loss, dampeningUsed: level, attempts: attempts,
-      deadColumns: dead.filter { $0 }.count)
+    return (codes, loss)
+  }
+
+  /// Grids in creation order. // (G, R)
+  struct Grids {
+    let rows: Int
+    let options: GPTQOptions
+    var scales: [Float] = []
+    var zeros: [Int32] = []
+
+    /// Appends the grid of every row over `values(r)`, the group's values of row `r`.
+    mutating func fit(_ values: (Int) -> [Double]) {
+      for r in 0..<rows {
+        let x = values(r)
+        let grid = QuantizationGrid(
+          minimum: Float(min(x.min() ?? 0, 0)), maximum: Float(max(x.max() ?? 0, 0)),
+          bits: options.scheme.bits, symmetric: options.scheme.symmetric,
+          minimumZero: options.minimumZero)
+        scales.append(grid.scale)
+        zeros.append(grid.zero)
+      }
+    }
   }
 
   /// U (as rows) of the damped, permuted Hessian in Double by the reference's three steps, with
