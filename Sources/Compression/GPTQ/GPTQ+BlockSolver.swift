@@ -14,6 +14,9 @@ import TensorCore
 // Legend: R = rows, C = columns, B_k = width of block k, p = processing position.
 
 
+/// Columns per panel of the in-block loop (see `quantizeBlockInPanels`).
+private let panelWidth = 32
+
 /// The mutable state of the block loop.
 struct GPTQBlockSolver {
   let problem: GPTQProblem
@@ -46,8 +49,7 @@ struct GPTQBlockSolver {
       let count = min(blockSize, columns - start)
       let groups = groupsOfBlock(start: start, count: count)
       var errors = Tensor(shape: [count, problem.rows])  // (B_k, R)
-      var work = blocks[k]  // (B_k, R)
-      quantizeBlock(start: start, count: count, groups: groups, work: &work, errors: &errors)
+      quantizeBlockInPanels(block: k, start: start, count: count, groups: groups, errors: &errors)
       for m in (k + 1)..<max(blocks.count, k + 1) {
         let mStart = m * blockSize
         let mCount = min(blockSize, columns - mStart)
@@ -89,12 +91,16 @@ struct GPTQBlockSolver {
     let (rows, blockSize) = (problem.rows, problem.options.blockSize)
     var minimum = [Float](repeating: 0, count: rows)
     var maximum = [Float](repeating: 0, count: rows)
-    for p in positions {
-      blocks[p / blockSize].withUnsafeBufferPointer { block in
-        let base = (p % blockSize) * rows
-        for r in 0..<rows {
-          minimum[r] = min(minimum[r], block[base + r])
-          maximum[r] = max(maximum[r], block[base + r])
+    minimum.withUnsafeMutableBufferPointer { minimum in
+      maximum.withUnsafeMutableBufferPointer { maximum in
+        for p in positions {
+          blocks[p / blockSize].withUnsafeBufferPointer { block in
+            let column = block.baseAddress! + (p % blockSize) * rows
+            for r in 0..<rows {
+              minimum[r] = min(minimum[r], column[r])
+              maximum[r] = max(maximum[r], column[r])
+            }
+          }
         }
       }
     }
@@ -105,6 +111,41 @@ struct GPTQBlockSolver {
         minimumZero: problem.options.minimumZero)
       scales.append(grid.scale)
       zeros.append(grid.zero)
+    }
+  }
+
+  /// Quantizes block `k` (columns `start..<start + count`) panel by panel: rank-1 feedback inside
+  /// a panel of `panelWidth` columns (the kernel), one sgemm from each panel to each later panel
+  /// of the block. The same updates as rank-1 feedback across the whole block, with most of the
+  /// flops in sgemm. Writes the block's scaled errors into `errors`. // (B_k, R)
+  mutating func quantizeBlockInPanels(
+    block k: Int, start: Int, count: Int, groups: [Int], errors: inout Tensor
+  ) {
+    let rows = problem.rows
+    let starts = Array(stride(from: 0, to: count, by: panelWidth))
+    let blockStart = blocks[k].scalars  // (B_k, R), block-start values
+    var panels = starts.map { s in  // each (P, R)
+      let n = min(panelWidth, count - s)
+      return Tensor(shape: [n, rows], scalars: Array(blockStart[(s * rows)..<((s + n) * rows)]))
+    }
+    for (index, s) in starts.enumerated() {
+      let n = panels[index].shape[0]
+      var panelErrors = Tensor(shape: [n, rows])  // (P, R)
+      quantizeBlock(
+        start: start + s, count: n, groups: Array(groups[s..<(s + n)]), work: &panels[index],
+        errors: &panelErrors)
+      for later in (index + 1)..<starts.count {
+        let laterStart = start + starts[later]
+        let coupling = submatrix(
+          rows: (start + s)..<(start + s + n),
+          columns: laterStart..<(laterStart + panels[later].shape[0]))
+        gemm(coupling, panelErrors, into: &panels[later], alpha: -1, beta: 1, transposeA: true)
+      }
+      errors.withUnsafeMutableBufferPointer { e in
+        panelErrors.withUnsafeBufferPointer { pe in
+          (e.baseAddress! + s * rows).update(from: pe.baseAddress!, count: n * rows)
+        }
+      }
     }
   }
 
