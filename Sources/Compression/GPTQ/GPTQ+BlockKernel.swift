@@ -4,7 +4,7 @@
 // self-contained piece of work; every inner loop runs over contiguous rows and vectorizes.
 // Legend: R = rows, B_k = block width; pointers are to `(B_k, R)` row-major blocks.
 
-/// Rows per tile of the in-block loop: a tile of 128 columns × 256 rows is 128 KiB.
+/// Rows per tile of the panel loop: a tile of 32 columns × 256 rows is 32 KiB.
 let rowTile = 256
 
 /// Pointers to one block's buffers; `run(rows:)` touches only the given rows of each.

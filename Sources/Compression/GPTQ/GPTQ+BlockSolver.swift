@@ -3,16 +3,17 @@ import TensorCore
 
 // The lazy-batch loop of GPTQ (arXiv 2210.17323, Algorithm 1 lines 4–11): columns in blocks of
 // B; inside a block every column is quantized and its error fed back to the block's remaining
-// columns (rank-1 updates, Algorithm 1 line 8); after the block, one GEMM per later block applies
-// the block's errors to it (line 10: W[:, i2:] −= E · U[i1:i2, i2:]).
+// columns (Algorithm 1 line 8); after the block, one GEMM per later block applies the block's
+// errors to it (line 10: W[:, i2:] −= E · U[i1:i2, i2:]).
 //
 // Layout: the weight is kept transposed and permuted, one tensor per block, so that a column of W
 // is a contiguous vector over the rows R and the cross-block update is a plain sgemm
-// `(B_m, R) −= U[k, m]ᵀ (B_m, B_k) · E (B_k, R)`. Rows never interact inside a block, so the block's
-// column loop runs on row tiles that stay in cache, in parallel; tile boundaries do not depend on
-// the thread count, so results are deterministic.
+// `(B_m, R) −= U[k, m]ᵀ (B_m, B_k) · E (B_k, R)`. Line 8 itself is split the same way one level
+// down: rank-1 feedback inside panels of 32 columns (the kernel), sgemm from a panel to the later
+// panels of its block. Rows never interact inside a panel, so the kernel runs on row tiles that
+// stay in cache, in parallel; tile boundaries do not depend on the thread count, so results are
+// deterministic.
 // Legend: R = rows, C = columns, B_k = width of block k, p = processing position.
-
 
 /// Columns per panel of the in-block loop (see `quantizeBlockInPanels`).
 private let panelWidth = 32
