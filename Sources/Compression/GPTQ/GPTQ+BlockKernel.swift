@@ -1,0 +1,89 @@
+// The in-block column loop of GPTQ on one tile of rows (arXiv 2210.17323, Algorithm 1 lines
+// 5–8): quantize column i, record the scaled error e = (w − q) / d with d = U[i, i], and subtract
+// e · U[i, j] from the block's later columns j. Rows are independent here, so a tile is a
+// self-contained piece of work; every inner loop runs over contiguous rows and vectorizes.
+// Legend: R = rows, B_k = block width; pointers are to `(B_k, R)` row-major blocks.
+
+/// Rows per tile of the panel loop: a tile of 32 columns × 256 rows is 32 KiB.
+let rowTile = 256
+
+/// Pointers to one block's buffers; `run(rows:)` touches only the given rows of each.
+struct GPTQBlockKernel: @unchecked Sendable {
+  let rows: Int
+  /// Columns in the block.
+  let count: Int
+  /// `2^bits − 1` as a Float.
+  let maxCode: Float
+  /// The block's columns, updated in place. // (B_k, R)
+  let work: UnsafeMutablePointer<Float>
+  /// The block's scaled errors `(w − q) / d`. // (B_k, R)
+  let errors: UnsafeMutablePointer<Float>
+  /// `U[block, block]`, row-major. // (B_k, B_k)
+  let u: UnsafePointer<Float>
+  /// Scales, group-major. // (G, R)
+  let scales: UnsafePointer<Float>
+  /// Zero points as Floats, group-major. // (G, R)
+  let zeros: UnsafePointer<Float>
+  /// The group of each column of the block. // (B_k)
+  let groups: [Int]
+  /// Codes of the block's first column in the processing-order buffer. // (B_k, R)
+  let codes: UnsafeMutablePointer<UInt8>
+  /// The loss of each tile of `rowTile` rows. // (tiles)
+  let losses: UnsafeMutablePointer<Double>
+
+  /// Runs tile `tile` (rows `[tile · rowTile, (tile + 1) · rowTile)`) and stores its loss.
+  func run(tile: Int) {
+    losses[tile] = run(rows: (tile * rowTile)..<Swift.min((tile + 1) * rowTile, rows))
+  }
+
+  /// Runs the block's column loop on `rows`; returns their `Σ (w − q)² / d² / 2`.
+  func run(rows range: Range<Int>) -> Double {
+    var loss = 0.0
+    for i in 0..<count {
+      let d = u[i * count + i]
+      let column = work + i * rows
+      let scale = scales + groups[i] * rows
+      let zero = zeros + groups[i] * rows
+      let error = errors + i * rows
+      let code = codes + i * rows
+      var columnLoss: Float = 0
+      for r in range {
+        let w = column[r]
+        let z = zero[r]
+        let k = Swift.min(Swift.max((w / scale[r]).rounded(.toNearestOrEven) + z, 0), maxCode)
+        let q = scale[r] * (k - z)
+        code[r] = UInt8(truncatingIfNeeded: Int32(k))
+        let difference = w - q
+        error[r] = difference / d
+        columnLoss += difference * difference / (d * d)
+      }
+      loss += Double(columnLoss) / 2
+      feedBack(error, from: i, rows: range)
+    }
+    return loss
+  }
+
+  /// `work[j, rows] −= error[rows] · U[i, j]` for the block's columns `j > i`, four columns per
+  /// pass over the error so that each error value is loaded once per four updates.
+  private func feedBack(_ error: UnsafeMutablePointer<Float>, from i: Int, rows range: Range<Int>) {
+    var j = i + 1
+    while j + 4 <= count {
+      let (f0, f1, f2, f3) = (u[i * count + j], u[i * count + j + 1], u[i * count + j + 2], u[i * count + j + 3])
+      let (t0, t1, t2, t3) = (work + j * rows, work + (j + 1) * rows, work + (j + 2) * rows, work + (j + 3) * rows)
+      for r in range {
+        let e = error[r]
+        t0[r] -= e * f0
+        t1[r] -= e * f1
+        t2[r] -= e * f2
+        t3[r] -= e * f3
+      }
+      j += 4
+    }
+    while j < count {
+      let factor = u[i * count + j]
+      let target = work + j * rows
+      for r in range { target[r] -= error[r] * factor }
+      j += 1
+    }
+  }
+}

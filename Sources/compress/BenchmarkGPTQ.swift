@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import ModelCompression
+
+/// `compress benchmark-gptq FILE`: times the GPTQ solver on the `weight` and `hessian` tensors of
+/// a safetensors file, next to a 4096³ sgemm measured in the same run (prints Markdown rows).
+struct BenchmarkGPTQ: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "benchmark-gptq",
+    abstract: "Time the GPTQ solver against the machine's sgemm rate (prints Markdown rows).",
+    shouldDisplay: false)
+
+  @Argument(help: "A .safetensors file holding F32 `weight` (out, in) and `hessian` (in, in).")
+  var input: String
+
+  @Option(help: "Rounds of each measurement; the median is reported.")
+  var rounds = 3
+
+  @Option(help: "Bits of the 4-bit-style scheme.")
+  var bits = 4
+
+  @Option(help: "Group size (0 = per row).")
+  var groupSize = 128
+
+  func run() throws {
+    let file = try SafetensorsFile(path: input)
+    func tensor(_ name: String) throws -> Tensor {
+      guard let info = file.header.tensors.first(where: { $0.name == name }) else {
+        throw ValidationError("\(input) has no tensor named \(name)")
+      }
+      return file.withBytes(of: info) { Tensor(decoding: $0, dtype: info.dtype, shape: info.shape) }
+    }
+    let weight = try tensor("weight")  // (R, C)
+    let hessian = try tensor("hessian")  // (C, C)
+    let (rows, columns) = (weight.shape[0], weight.shape[1])
+    let scheme = try QuantizationScheme(
+      bits: bits, groupSize: groupSize == 0 ? nil : groupSize, symmetric: true)
+    let options = GPTQOptions(scheme: scheme)
+
+    let a = Tensor(shape: [4096, 4096], repeating: 0.5)
+    let sgemm = median { _ = matmul(a, a) }
+    var loss = 0.0
+    let solve = median {
+      loss = (try? gptqQuantize(weight: weight, hessian: hessian, options: options))?.loss ?? .nan
+    }
+    let prelude = median { _ = try? gptqPreludeOnly(hessian, columns: columns) }
+    let doublePrelude = median { _ = try? gptqDoublePreludeOnly(hessian, columns: columns) }
+    let flops = gptqFlopCount(rows: rows, columns: columns, blockSize: options.blockSize)
+    let sgemmRate = 2 * pow(4096.0, 3) / sgemm / 1e9
+    print("| measurement | median seconds | GFLOP/s |")
+    print("|---|---|---|")
+    print(String(format: "| sgemm 4096³ | %.3f | %.1f |", sgemm, sgemmRate))
+    print(String(format: "| GPTQ prelude (Float32 U of H⁻¹), C = %d | %.3f | %.1f |",
+                 columns, prelude, 2 * pow(Double(columns), 3) / 3 / prelude / 1e9))
+    print(String(format: "| Double retry route (dpotrf, dpotri, dpotrf), C = %d | %.3f | %.1f |",
+                 columns, doublePrelude, 4 * pow(Double(columns), 3) / 3 / doublePrelude / 1e9))
+    print(String(format: "| GPTQ %d×%d, %d-bit g%d, whole solve | %.3f | %.1f |",
+                 rows, columns, bits, groupSize, solve, flops / solve / 1e9))
+    print(String(format: "\nour rate / sgemm rate: %.2f; flops counted: %.1f G; loss %.6g; rounds: %d",
+                 flops / solve / 1e9 / sgemmRate, flops / 1e9, loss, rounds))
+    print(String(format: "swift_seconds=%.4f sgemm_gflops=%.2f", solve, sgemmRate))
+  }
+
+  /// The median wall time of `rounds` runs of `body`, in seconds.
+  private func median(_ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<max(rounds, 1) {
+      let start = ContinuousClock.now
+      try body()
+      let elapsed = ContinuousClock.now - start
+      times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+    return times.sorted()[times.count / 2]
+  }
+}
+
+/// The factorization alone: a 1-row, 1-bit-block solve would still run the block loop, so this
+/// times the same LAPACK work directly (Cholesky + triangular inverse of a `(C, C)` matrix).
+private func gptqPreludeOnly(_ hessian: Tensor, columns: Int) throws -> Tensor {
+  var damped = hessian  // (C, C)
+  let mean = (0..<columns).reduce(Float(0)) { $0 + hessian[$1, $1] } / Float(columns)
+  for i in 0..<columns { damped[i, i] += 0.01 * mean }
+  return try triangularInverse(try cholesky(damped, upper: false), upper: false)
+}
+
+/// The Double retry route alone: `dpotrf`, `dpotri`, `dpotrf(upper)` of a `(C, C)` matrix.
+private func gptqDoublePreludeOnly(_ hessian: Tensor, columns n: Int) throws -> [Double] {
+  var damped = hessian.scalars.map(Double.init)  // (C, C)
+  let mean = (0..<n).reduce(0.0) { $0 + damped[$1 * n + $1] } / Double(n)
+  for i in 0..<n { damped[i * n + i] += 0.01 * mean }
+  let inverse = try inverseFromCholesky(try cholesky(damped, n: n, upper: false), n: n, upper: false)
+  return try cholesky(inverse, n: n, upper: true)
+}
+
+/// Flops of the solve as implemented (docs/gptq.md): Cholesky C³/3 + triangular inverse C³/3,
+/// in-block rank-1 updates 2·R·Σ(B−1−i), cross-block GEMMs 2·R·B_k·(C − i2) per block.
+func gptqFlopCount(rows: Int, columns: Int, blockSize: Int) -> Double {
+  let (r, c) = (Double(rows), Double(columns))
+  var total = 2 * c * c * c / 3
+  for start in stride(from: 0, to: columns, by: blockSize) {
+    let count = min(blockSize, columns - start)
+    total += r * Double(count * (count - 1))  // Σ_i 2·R·(count − 1 − i)
+    total += 2 * r * Double(count) * Double(columns - start - count)
+  }
+  return total
+}
