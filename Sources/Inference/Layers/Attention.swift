@@ -19,6 +19,7 @@ struct AttentionShape: Sendable {
 
 /// Attention of `q` (B·T, H·D) over `k`, `v` (B·T, KV·D); returns the (B·T, H·D) context and,
 /// when `keepProbabilities`, each sequence's probabilities (H, Lb, Lb) over its real tokens.
+/// The (sequence, head) pairs are spread over the cores.
 func attention(
   q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape, lengths: [Int], keepProbabilities: Bool
 ) -> (context: Tensor, probabilities: [Tensor]) {
@@ -28,20 +29,35 @@ func attention(
   precondition(q.shape == [batch * length, heads * d], "attention: q \(q.shape), expected [\(batch * length), \(heads * d)]")
   precondition(k.shape == [batch * length, kvHeads * d] && v.shape == k.shape, "attention: k \(k.shape), v \(v.shape)")
   var context = Tensor(shape: q.shape)  // (B·T, H·D)
-  var probabilities = keepProbabilities ? lengths.map { Tensor(shape: [heads, $0, $0]) } : []
+  var all = Tensor(shape: keepProbabilities ? [batch, heads, length, length] : [0])  // (B, H, T, T)
   let group = heads / kvHeads
-  for b in 0..<batch {
-    for h in 0..<heads {
-      let qh = headSlice(q, batch: b, length: length, column: h * d, width: d)  // (T, D)
-      let kh = headSlice(k, batch: b, length: length, column: (h / group) * d, width: d)  // (T, D)
-      let vh = headSlice(v, batch: b, length: length, column: (h / group) * d, width: d)  // (T, D)
-      var scores = matmul(qh, kh, transposeB: true)  // (T, T)
-      maskedSoftmax(&scores, scale: shape.scale, visibleKeys: lengths[b], causal: shape.causal)
-      let out = matmul(scores, vh)  // (T, D)
-      writeHead(out, into: &context, batch: b, column: h * d)
-      if keepProbabilities { copyProbabilities(scores, into: &probabilities[b], head: h) }
+  context.withUnsafeMutableBufferPointer { c in
+    all.withUnsafeMutableBufferPointer { a in
+      let contextOut = SharedPointer(base: c.baseAddress!)
+      // An empty array still has a base address: only use it when probabilities are kept.
+      let probabilitiesOut = keepProbabilities ? a.baseAddress.map(SharedPointer.init) : nil
+      parallelRows(batch * heads, costPerItem: 4 * length * length * d) { jobs in
+        for job in jobs {
+          let (b, h) = (job / heads, job % heads)
+          let qh = headSlice(q, batch: b, length: length, column: h * d, width: d)  // (T, D)
+          let kh = headSlice(k, batch: b, length: length, column: (h / group) * d, width: d)  // (T, D)
+          let vh = headSlice(v, batch: b, length: length, column: (h / group) * d, width: d)  // (T, D)
+          var scores = matmul(qh, kh, transposeB: true)  // (T, T)
+          maskedSoftmax(&scores, scale: shape.scale, visibleKeys: lengths[b], causal: shape.causal)
+          let out = matmul(scores, vh)  // (T, D)
+          out.withUnsafeBufferPointer { o in
+            for t in 0..<length {
+              (contextOut.base + (b * length + t) * heads * d + h * d).update(from: o.baseAddress! + t * d, count: d)
+            }
+          }
+          if let probabilitiesOut {
+            scores.withUnsafeBufferPointer { (probabilitiesOut.base + job * length * length).update(from: $0.baseAddress!, count: length * length) }
+          }
+        }
+      }
     }
   }
+  let probabilities = keepProbabilities ? lengths.enumerated().map { b, count in realCorner(all, batch: b, count: count) } : []
   return (context, probabilities)
 }
 
@@ -58,20 +74,6 @@ func headSlice(_ x: Tensor, batch b: Int, length: Int, column: Int, width: Int) 
     }
   }
   return out
-}
-
-/// Writes `head` (T, D) into rows `b·T…` at `column` of `context`.
-private func writeHead(_ head: Tensor, into context: inout Tensor, batch b: Int, column: Int) {
-  let (length, width) = (head.shape[0], head.shape[1])
-  let rowWidth = context.shape[1]
-  head.withUnsafeBufferPointer { p in
-    context.withUnsafeMutableBufferPointer { o in
-      for t in 0..<length {
-        let target = (b * length + t) * rowWidth + column
-        for j in 0..<width { o[target + j] = p[t * width + j] }
-      }
-    }
-  }
 }
 
 /// Scales the (T, T) scores, hides keys `j >= visibleKeys` (and `j > i` when causal), and turns
@@ -98,14 +100,19 @@ func maskedSoftmax(_ scores: inout Tensor, scale: Float, visibleKeys: Int, causa
   }
 }
 
-/// Copies the real (Lb, Lb) corner of `scores` (T, T) into head `h` of `target` (H, Lb, Lb).
-private func copyProbabilities(_ scores: Tensor, into target: inout Tensor, head h: Int) {
-  let (count, length) = (target.shape[1], scores.shape[1])
-  scores.withUnsafeBufferPointer { p in
-    target.withUnsafeMutableBufferPointer { o in
-      for i in 0..<count {
-        for j in 0..<count { o[(h * count + i) * count + j] = p[i * length + j] }
+/// The real (H, Lb, Lb) corner of sequence `b` in `all` (B, H, T, T).
+private func realCorner(_ all: Tensor, batch b: Int, count: Int) -> Tensor {
+  let (heads, length) = (all.shape[1], all.shape[2])
+  var out = Tensor(shape: [heads, count, count])  // (H, Lb, Lb)
+  all.withUnsafeBufferPointer { p in
+    out.withUnsafeMutableBufferPointer { o in
+      for h in 0..<heads {
+        for i in 0..<count {
+          let source = ((b * heads + h) * length + i) * length
+          for j in 0..<count { o[(h * count + i) * count + j] = p[source + j] }
+        }
       }
     }
   }
+  return out
 }
