@@ -99,14 +99,17 @@ struct KernelTwinTests {
     #expect(RotaryEmbedding.rescale([0.4], RopeScaling(type: "linear", factor: 4)) == [0.1])
   }
 
-  @Test(arguments: [false, true])
-  mutating func attentionMatchesNaiveLoops(causal: Bool) {
-    let (heads, kvHeads, d, length) = (4, 2, 3, 5)
-    let lengths = [5, 3]
-    let q = random([10, heads * d]), k = random([10, kvHeads * d]), v = random([10, kvHeads * d])
+  /// Small sizes run serially; the large one crosses `parallelRows`' threshold and runs the
+  /// (sequence, head) pairs on several threads.
+  @Test(arguments: [false, true], [false, true])
+  mutating func attentionMatchesNaiveLoops(causal: Bool, large: Bool) {
+    let (heads, kvHeads, d, length) = large ? (8, 2, 16, 40) : (4, 2, 3, 5)
+    let lengths = large ? [40, 33] : [5, 3]
+    let rows = 2 * length
+    let q = random([rows, heads * d]), k = random([rows, kvHeads * d]), v = random([rows, kvHeads * d])
     let shape = AttentionShape(heads: heads, kvHeads: kvHeads, headDimension: d, causal: causal, scale: 0.5)
     let (context, probabilities) = attention(q: q, k: k, v: v, shape: shape, lengths: lengths, keepProbabilities: true)
-    var expected = Tensor(shape: [10, heads * d])
+    var expected = Tensor(shape: [rows, heads * d])
     for (b, count) in lengths.enumerated() {
       var p = Tensor(shape: [heads, count, count])
       for h in 0..<heads {
