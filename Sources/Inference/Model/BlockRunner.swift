@@ -1,0 +1,93 @@
+import TensorCore
+
+/// One transformer block with its weights, runnable alone: the unit of the sequential
+/// calibration loop (run block i on captured inputs, compress its linears, run it again to get
+/// the inputs of block i + 1).
+///
+/// Weights are keyed by their Hugging Face names (`model.layers.3.mlp.down_proj.weight`).
+/// Every linear weight is held (out, in), GPT-2's Conv1D included (transposed at load).
+public struct BlockRunner: Sendable {
+  /// The block's index, 0-based.
+  public let index: Int
+  /// The block's tensors by Hugging Face name.
+  public private(set) var weights: [String: Tensor]
+  /// The Hugging Face names of the block's linear weights, in the order the block applies them.
+  public let linearNames: [String]
+  let kernel: any BlockKernel
+
+  init(index: Int, weights: [String: Tensor], linearNames: [String], kernel: any BlockKernel) {
+    self.index = index
+    self.weights = weights
+    self.linearNames = linearNames
+    self.kernel = kernel
+  }
+
+  /// Replaces the tensor `name` (a compressed weight, dequantized) with one of the same shape.
+  public mutating func replaceWeight(_ name: String, with tensor: Tensor) throws(InferenceError) {
+    guard let current = weights[name] else { throw .unknownBlockTensor(name: name, block: index) }
+    guard current.shape == tensor.shape else {
+      throw .shapeMismatch(name: name, expected: current.shape, found: tensor.shape)
+    }
+    weights[name] = tensor
+  }
+
+  /// Runs the block: (B, T, C) in, (B, T, C) out.
+  public func callAsFunction(_ input: HiddenStates) -> HiddenStates {
+    var observer = NoObserver()
+    return self(input, observer: &observer)
+  }
+
+  /// Runs the block, reporting linear inputs and attention probabilities to `observer`.
+  public func callAsFunction<Observer: ActivationObserver>(
+    _ input: HiddenStates, observer: inout Observer
+  ) -> HiddenStates {
+    var pass = BlockPass(block: index, weights: weights, input: input, observer: observer)
+    let output = kernel.forward(&pass)
+    observer = pass.observer
+    return output
+  }
+}
+
+/// The computation of one architecture's block.
+protocol BlockKernel: Sendable {
+  /// Runs the block on `pass.input`, applying linears and attention through `pass`.
+  func forward<Observer: ActivationObserver>(_ pass: inout BlockPass<Observer>) -> HiddenStates
+}
+
+/// One run of a block: its weights, its input, and the observer to notify on the way.
+struct BlockPass<Observer: ActivationObserver> {
+  let block: Int
+  let weights: [String: Tensor]
+  let input: HiddenStates
+  var observer: Observer
+
+  /// The tensor `name`; the loader guarantees it exists.
+  func tensor(_ name: String) -> Tensor {
+    guard let tensor = weights[name] else { preconditionFailure("block \(block): no tensor \(name)") }
+    return tensor
+  }
+
+  /// Applies the linears `prefixes` (`<prefix>.weight`, optional `<prefix>.bias`) to the same
+  /// input `x` (B·T, I), after showing `x` to the observer once per linear.
+  mutating func linears(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
+    if observer.wantsLinearInputs {
+      let real = input.realRows(x)  // (Σ Lb, I)
+      for prefix in prefixes { observer.observeLinearInput(block: block, name: prefix + ".weight", input: real) }
+    }
+    return prefixes.map { Inference.linear(x, weight: tensor($0 + ".weight"), bias: weights[$0 + ".bias"]) }
+  }
+
+  /// One linear layer; see `linears`.
+  mutating func linear(_ x: Tensor, _ prefix: String) -> Tensor { linears(x, [prefix])[0] }
+
+  /// Attention over the input's sequences; reports the probabilities to the observer.
+  mutating func attend(q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape) -> Tensor {
+    let keep = observer.wantsAttentionProbabilities
+    let (context, probabilities) = Inference.attention(
+      q: q, k: k, v: v, shape: shape, lengths: input.lengths, keepProbabilities: keep)
+    for (sequence, p) in probabilities.enumerated() {
+      observer.observeAttention(block: block, sequence: sequence, probabilities: p)
+    }
+    return context
+  }
+}

@@ -1,0 +1,55 @@
+import TensorCore
+
+/// A tensor an architecture needs: its Hugging Face name and the shape the config implies.
+struct TensorSpec: Sendable {
+  /// The full name in the checkpoint.
+  var name: String
+  /// The shape the engine holds it in.
+  var shape: [Int]
+  /// Stored transposed (GPT-2's Conv1D keeps linear weights (I, O)); transposed at load.
+  var transposed = false
+
+  /// The shape in the checkpoint.
+  var storedShape: [Int] { transposed ? shape.reversed() : shape }
+}
+
+/// Specs of a linear layer `<prefix>.weight` (O, I) and, with `bias`, `<prefix>.bias` (O).
+func linearSpecs(_ prefix: String, out: Int, in input: Int, bias: Bool, transposed: Bool = false) -> [TensorSpec] {
+  [TensorSpec(name: prefix + ".weight", shape: [out, input], transposed: transposed)]
+    + (bias ? [TensorSpec(name: prefix + ".bias", shape: [out])] : [])
+}
+
+/// Specs of a norm `<prefix>.weight` (C) and, with `bias`, `<prefix>.bias` (C).
+func normSpecs(_ prefix: String, width: Int, bias: Bool = true) -> [TensorSpec] {
+  linearSpecs(prefix, out: width, in: 1, bias: bias).map { spec in
+    var spec = spec
+    spec.shape = [width]
+    return spec
+  }
+}
+
+extension WeightSource {
+  /// The first of `prefixes` under which `anchor` exists (checkpoints saved from a task model
+  /// put the base model under `bert.`, `transformer.`, …); the first prefix when none fits, so
+  /// that the missing-tensor error names the usual spelling.
+  func resolvePrefix(_ prefixes: [String], anchor: String) -> String {
+    prefixes.first { contains($0 + anchor) } ?? prefixes[0]
+  }
+
+  /// Checks every spec's existence and shape, then loads them all, transposing where needed.
+  func load(_ specs: [TensorSpec]) throws(InferenceError) -> [String: Tensor] {
+    for spec in specs { try check(spec.name, shape: spec.storedShape) }
+    var tensors: [String: Tensor] = [:]
+    for spec in specs {
+      let tensor = try loadTensor(spec.name)
+      tensors[spec.name] = spec.transposed ? tensor.transposed() : tensor
+    }
+    return tensors
+  }
+}
+
+/// Removes and returns the tensor `name` of a freshly loaded dictionary.
+func take(_ name: String, from tensors: inout [String: Tensor]) -> Tensor {
+  guard let tensor = tensors.removeValue(forKey: name) else { preconditionFailure("loader: \(name) was not loaded") }
+  return tensor
+}
