@@ -1,6 +1,9 @@
+import GGUF
+import Inference
 import Inference
 import Safetensors
 import TensorCore
+import Tokenizers
 
 /// Why a compression, decompression or inspection request was refused.
 ///
@@ -53,6 +56,14 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
   case invalidCalibration(path: String, reason: String)
   /// A Hessian file lacks a selected weight's Hessian or holds one of the wrong shape.
   case invalidHessians(path: String, reason: String)
+  /// A GGUF file was refused or could not be imported.
+  case gguf(GGUFError)
+  /// The engine refused a model folder, config or checkpoint.
+  case inference(InferenceError)
+  /// A model folder's tokenizer could not be loaded.
+  case tokenizer(path: String, TokenizerError)
+  /// Evaluation text or options do not fit the model (empty, not UTF-8, too long, wrong kind).
+  case invalidEvaluation(path: String, reason: String)
   /// A file-system operation outside the safetensors writer failed.
   case io(path: String, reason: String)
 
@@ -108,6 +119,14 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
       return "calibration data \(path): \(reason)"
     case .invalidHessians(let path, let reason):
       return "Hessians \(path): \(reason)"
+    case .gguf(let error):
+      return error.description
+    case .inference(let error):
+      return error.description
+    case .tokenizer(let path, let error):
+      return "\(path): tokenizer: \(error)"
+    case .invalidEvaluation(let path, let reason):
+      return "\(path): \(reason)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
     }

@@ -50,6 +50,8 @@ public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible 
   case shapeMismatch(name: String, expected: [Int], found: [Int])
   /// A tensor is stored in a dtype the engine cannot decode to Float32.
   case unsupportedDType(name: String, dtype: DType)
+  /// A weight source could not decode a stored (for example quantized) tensor.
+  case undecodableTensor(name: String, reason: String)
   /// A weight handed to `BlockRunner.replaceWeight` is not one of that block's tensors.
   case unknownBlockTensor(name: String, block: Int)
 
@@ -80,6 +82,7 @@ public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible 
       "checkpoint: tensor '\(name)' has shape \(found), expected \(expected)"
     case .unsupportedDType(let name, let dtype): "checkpoint: tensor '\(name)' has dtype \(dtype.rawValue), not a float type"
     case .unknownBlockTensor(let name, let block): "block \(block) has no tensor '\(name)'"
+    case .undecodableTensor(let name, let reason): "cannot decode tensor '\(name)': \(reason)"
     }
   }
 }

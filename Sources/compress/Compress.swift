@@ -16,7 +16,10 @@ struct Compress: ParsableCommand {
         compress decompress model.rtn8.safetensors -o model.dense.safetensors
       """,
     version: CompressionPipeline.version,
-    subcommands: [Apply.self, Inspect.self, ListPasses.self, Decompress.self, BenchmarkIO.self],
+    subcommands: [
+      Apply.self, Inspect.self, ListPasses.self, Decompress.self, Evaluate.self, Embed.self, Calibrate.self,
+      Import.self, BenchmarkIO.self, BenchmarkGPTQ.self,
+    ],
     defaultSubcommand: Apply.self)
 
   /// Parses the arguments and runs, after turning a bare `--zstd` into `--zstd=3`

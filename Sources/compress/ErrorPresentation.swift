@@ -19,8 +19,20 @@ enum ErrorPresentation {
       return 74
     case .safetensors(let inner):
       return isIOError(inner) ? 74 : 1
+    case .gguf(let inner):
+      return exitCode(for: inner)
     default:
       return 1
+    }
+  }
+
+  private static func exitCode(for error: GGUFError) -> Int32 {
+    switch error {
+    case .destinationNotEmpty: return 2
+    case .io: return 74
+    case .output(let inner): return isIOError(inner) ? 74 : 1
+    case .file(_, let inner): return exitCode(for: inner)
+    default: return 1
     }
   }
 

@@ -21,29 +21,18 @@ struct Import: ParsableCommand {
   var output: String
 
   func run() throws {
-    let summary: ImportSummary
-    do {
-      summary = try GGUFImporter.importModel(from: input, to: output)
-    } catch {
-      Terminal.clearProgress()
-      Terminal.standardError("error: \(error.description)")
-      throw ExitCode(Self.exitCode(for: error))
-    }
-    let types = summary.typeCounts.sorted { $0.key.rawValue < $1.key.rawValue }
-      .map { "\($0.value) \($0.key.name)" }.joined(separator: ", ")
-    Terminal.standardOutput(
-      "\(summary.folder): \(summary.tensorCount) tensors (\(types)), \(summary.parameterCount) parameters, "
-        + String(format: "%.2f s", summary.seconds))
-  }
-
-  /// The codes of `ErrorPresentation`: 2 for a refused destination, 74 for I/O, 1 for bad input.
-  static func exitCode(for error: GGUFError) -> Int32 {
-    switch error {
-    case .destinationNotEmpty: 2
-    case .io: 74
-    case .output(.io), .output(.file(_, .io)): 74
-    case .file(_, let inner): exitCode(for: inner)
-    default: 1
+    try ErrorPresentation.run { () throws(CompressionError) in
+      let summary: ImportSummary
+      do throws(GGUFError) {
+        summary = try GGUFImporter.importModel(from: input, to: output)
+      } catch {
+        throw .gguf(error)
+      }
+      let types = summary.typeCounts.sorted { $0.key.rawValue < $1.key.rawValue }
+        .map { "\($0.value) \($0.key.name)" }.joined(separator: ", ")
+      Terminal.standardOutput(
+        "\(summary.folder): \(summary.tensorCount) tensors (\(types)), \(summary.parameterCount) parameters, "
+          + String(format: "%.2f s", summary.seconds))
     }
   }
 }

@@ -59,4 +59,33 @@ import Testing
       #expect(relativeError(a, b) <= 0.01, "\(info.name)")
     }
   }
+
+  @Test func quantizedEmbeddingsStayCloseToTheOriginal() throws {
+    #expect(Self.fetched, "scripts/fetch-models.sh could not fetch the models")
+    let output = folder.appendingPathComponent("minilm-rtn8").path
+    let run = try CommandRunner.run([Self.miniLM, "--pass", "rtn:bits=8", "-o", output, "--quiet"])
+    #expect(run.status == 0, "\(run.standardError)")
+    let sentences = folder.appendingPathComponent("sentences.txt")
+    try RealModelTests.sentences.joined(separator: "\n").write(to: sentences, atomically: true, encoding: .utf8)
+    let eval = try CommandRunner.run(["eval", output, "--data", sentences.path, "--reference", Self.miniLM, "--json"])
+    #expect(eval.status == 0, "\(eval.standardError)")
+    let result = try JSONSerialization.jsonObject(with: Data(eval.standardOutput.utf8)) as! [String: Any]
+    #expect((result["mean_cosine"] as! Double) >= 0.999)
+    #expect((result["top1_agreement"] as! Double) >= 0.9)
+
+    let embeddings = folder.appendingPathComponent("emb.safetensors").path
+    let embed = try CommandRunner.run(["embed", Self.miniLM, "--input", sentences.path, "-o", embeddings])
+    #expect(embed.status == 0, "\(embed.standardError)")
+    #expect(try SafetensorsFile(path: embeddings).header["embeddings"]?.shape == [RealModelTests.sentences.count, 384])
+  }
+
+  static let sentences = [
+    "A man is playing a guitar on the stage.", "The weather is lovely today.",
+    "Stock markets fell sharply after the announcement.", "She is reading a book in the library.",
+    "The cat sleeps on the warm windowsill.", "Quantum computers use qubits instead of bits.",
+    "He cooked pasta with tomato sauce for dinner.", "The train to Berlin leaves at noon.",
+    "Children are playing football in the park.", "A new vaccine was approved by regulators.",
+    "The museum opens a new exhibition of modern art.", "I forgot my umbrella and got soaked.",
+  ]
 }
+

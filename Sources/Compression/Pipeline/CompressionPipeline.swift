@@ -89,7 +89,7 @@ public func withSafetensorsErrors<T>(_ body: () throws(SafetensorsError) -> T) t
 
 extension SafetensorsWriter {
   /// Adds a tensor from a byte array, wrapping writer errors.
-  func add(name: String, dtype: DType, shape: [Int], contents: [UInt8]) throws(CompressionError) {
+  public func add(name: String, dtype: DType, shape: [Int], contents: [UInt8]) throws(CompressionError) {
     do {
       try contents.withUnsafeBytes { try add(name: name, dtype: dtype, shape: shape, bytes: $0) }
     } catch let error as SafetensorsError {

@@ -1,0 +1,36 @@
+import Inference
+import TensorCore
+
+/// Accumulates the Hessian of every selected linear from the inputs the engine reports.
+struct HessianObserver: ActivationObserver {
+  var accumulators: [String: HessianAccumulator]
+  var wantsAttentionProbabilities: Bool { false }
+
+  mutating func observeLinearInput(block: Int, name: String, input: Tensor) {
+    accumulators[name]?.add(input, samples: 1)  // (tokens, in); one sequence per forward
+  }
+}
+
+extension HessianAccumulator {
+  /// H = (2/n)·Σ x·xᵀ for every linear in `names`, from full forward passes of the model over
+  /// the calibration samples (non-sequential: every layer sees the original model's inputs).
+  public static func collect(
+    model: any TransformerModel, calibration: CalibrationSet, names: [String],
+    progress: ProgressHandler? = nil
+  ) -> [String: HessianAccumulator] {
+    var accumulators: [String: HessianAccumulator] = [:]
+    for block in model.blocks {
+      for name in block.linearNames where names.contains(name) {
+        accumulators[name] = HessianAccumulator(columns: block.weights[name]!.shape[1])
+      }
+    }
+    var observer = HessianObserver(accumulators: accumulators)
+    for (index, sample) in calibration.samples.enumerated() {
+      progress?(.init(stage: "calibrate", completed: index, total: calibration.samples.count, item: "sample \(index + 1)"))
+      var hidden = model.embed(.tokens([sample]))  // (1, T, C); the head is not needed
+      for block in model.blocks { hidden = block(hidden, observer: &observer) }
+    }
+    progress?(.init(stage: "calibrate", completed: calibration.samples.count, total: calibration.samples.count, item: ""))
+    return observer.accumulators
+  }
+}

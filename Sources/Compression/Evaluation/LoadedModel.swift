@@ -1,0 +1,37 @@
+import Foundation
+import Inference
+import Tokenizers
+
+/// A model folder ready to run: its config, the engine's model over its (possibly compressed)
+/// weights, and its tokenizer.
+public struct LoadedModel: Sendable {
+  public let folder: ModelFolder
+  public let model: any TransformerModel
+  public let tokenizer: Tokenizer
+
+  /// Loads the folder at `path` (`config.json`, weights, `tokenizer.json`).
+  public init(path: String) throws(CompressionError) {
+    do throws(InferenceError) {
+      folder = try ModelFolder(path: path)
+    } catch {
+      throw .inference(error)
+    }
+    let location = try ModelLocation(resolving: path)
+    let weights = try CompressedWeightSource(path: location.weightsPath)
+    do throws(InferenceError) {
+      model = try loadTransformer(config: folder.config, weights: weights)
+    } catch {
+      throw .inference(error)
+    }
+    do throws(TokenizerError) {
+      tokenizer = try Tokenizer.load(folder: path)
+    } catch {
+      throw .tokenizer(path: path, error)
+    }
+  }
+
+  /// Token ids of `text` without special tokens, checked against the vocabulary.
+  public func tokenize(_ text: String) -> [Int] {
+    tokenizer.encode(text, addSpecialTokens: false)
+  }
+}
