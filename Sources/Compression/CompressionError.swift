@@ -64,6 +64,16 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
   case tokenizer(path: String, TokenizerError)
   /// Evaluation text or options do not fit the model (empty, not UTF-8, too long, wrong kind).
   case invalidEvaluation(path: String, reason: String)
+  /// A calibrated pass got neither calibration data nor Hessians, and H = I is not allowed.
+  case calibrationRequired(pass: String)
+  /// The sequential loop needs a model folder (config.json, tokenizer.json), not a bare file.
+  case calibrationNeedsModelFolder(path: String)
+  /// A calibrated pass selected a tensor that is not a linear weight inside a block.
+  case notABlockLinear(tensor: String)
+  /// A calibrated pass selected a tensor an earlier pass of the pipeline also changes.
+  case calibratedAfterEarlierPass(pass: String, earlier: String, tensor: String)
+  /// The GPTQ solver refused a layer.
+  case gptq(tensor: String, GPTQError)
   /// A file-system operation outside the safetensors writer failed.
   case io(path: String, reason: String)
 
@@ -127,6 +137,18 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
       return "\(path): tokenizer: \(error)"
     case .invalidEvaluation(let path, let reason):
       return "\(path): \(reason)"
+    case .calibrationRequired(let pass):
+      return "pass `\(pass)` needs input statistics: give --calibration FILE (text, JSONL or input_ids; "
+        + "runs the model sequentially) or --hessians FILE (from `compress calibrate`), or set "
+        + "allow-identity=true to quantize with H = I (which equals round-to-nearest)"
+    case .calibrationNeedsModelFolder(let path):
+      return "\(path): --calibration needs a model folder (config.json, weights, tokenizer.json) to run the model"
+    case .notABlockLinear(let tensor):
+      return "tensor `\(tensor)` is not a linear weight inside a transformer block; calibrated passes work on those"
+    case .calibratedAfterEarlierPass(let pass, let earlier, let tensor):
+      return "pass `\(pass)` and the earlier pass `\(earlier)` both select `\(tensor)`; a calibrated pass must be the first to change a tensor"
+    case .gptq(let tensor, let error):
+      return "tensor `\(tensor)`: \(error)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
     }

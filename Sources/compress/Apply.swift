@@ -27,8 +27,25 @@ struct Apply: ParsableCommand {
 
   @OptionGroup var writeOptions: WriteOptions
 
+  @OptionGroup var calibration: CalibrationOptions
+
+  @Option(help: "Hessians from `compress calibrate` for calibrated passes (instead of --calibration).")
+  var hessians: String?
+
+  @Option(help: "Activation memory of the sequential calibration loop (e.g. 4GB); the rest spills to disk.")
+  var memoryBudget = "4GiB"
+
   @Flag(help: "No progress line and no table.")
   var quiet = false
+
+  func validate() throws {
+    if calibration.calibration != nil && hessians != nil {
+      throw ValidationError("give --calibration or --hessians, not both")
+    }
+    if WriteOptions.parseSize(memoryBudget) == nil {
+      throw ValidationError("--memory-budget \(memoryBudget) is not a size like 4GB or 512MiB")
+    }
+  }
 
   func run() throws {
     try ErrorPresentation.run { () throws(CompressionError) in
@@ -37,8 +54,11 @@ struct Apply: ParsableCommand {
       let pipeline = try CompressionPipeline(specs: specs, registry: .standard)
       let location = try ModelLocation(resolving: input)
       let options = try writeOptions.outputOptions(path: output, input: location)
+      let request = CalibrationRequest(
+        dataPath: calibration.calibration, options: calibration.setOptions, hessiansPath: hessians,
+        memoryBudget: WriteOptions.parseSize(memoryBudget) ?? 0)
       let result = try pipeline.run(
-        input: location, output: options, command: CommandLine.arguments,
+        input: location, output: options, calibration: request, command: CommandLine.arguments,
         progress: Terminal.progress(quiet: quiet))
       let reportPath = report ?? Self.defaultReportPath(for: options.path)
       try writeAtomically(result.json(), to: reportPath)

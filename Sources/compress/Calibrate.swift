@@ -4,7 +4,7 @@ import ModelCompression
 /// Calibration options shared by every command that reads calibration data.
 struct CalibrationOptions: ParsableArguments {
   @Option(help: "Calibration data: a text file, a JSONL of {\"text\": …}, or safetensors `input_ids` [N, L].")
-  var calibration: String
+  var calibration: String?
 
   @Option(help: "Number of calibration samples.")
   var samples = 128
@@ -20,15 +20,12 @@ struct CalibrationOptions: ParsableArguments {
     guard seqLen >= 1 else { throw ValidationError("--seq-len must be at least 1") }
   }
 
-  /// The samples for `model`.
+  var setOptions: CalibrationSet.Options { .init(samples: samples, sequenceLength: seqLen, seed: seed) }
+
+  /// The samples for `model` (`--calibration` is required).
   func load(for model: LoadedModel) throws(CompressionError) -> CalibrationSet {
-    guard seqLen <= model.folder.config.maxPositions else {
-      throw .invalidCalibration(
-        path: calibration, reason: "--seq-len \(seqLen) exceeds the model's \(model.folder.config.maxPositions) positions")
-    }
-    return try CalibrationSet.load(
-      path: calibration, options: .init(samples: samples, sequenceLength: seqLen, seed: seed),
-      vocabularySize: model.folder.config.vocabularySize, tokenize: model.tokenize)
+    guard let calibration else { throw .calibrationRequired(pass: "calibrate") }
+    return try model.calibrationSet(path: calibration, options: setOptions)
   }
 }
 
@@ -47,6 +44,10 @@ struct Calibrate: ParsableCommand {
 
   @Flag(help: "No progress line.")
   var quiet = false
+
+  func validate() throws {
+    guard calibration.calibration != nil else { throw ValidationError("--calibration FILE is required") }
+  }
 
   func run() throws {
     try ErrorPresentation.run { () throws(CompressionError) in

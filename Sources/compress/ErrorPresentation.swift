@@ -13,7 +13,8 @@ enum ErrorPresentation {
     switch error {
     case .unknownPass, .unknownParameter, .invalidParameter, .malformedPassSpec,
       .selectorMatchedNothing, .invalidSelector, .noPasses, .outputIsInput, .outputExists,
-      .invalidRecipe:
+      .invalidRecipe, .calibrationRequired, .calibrationNeedsModelFolder, .notABlockLinear,
+      .calibratedAfterEarlierPass:
       return 2
     case .io:
       return 74

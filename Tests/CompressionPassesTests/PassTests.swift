@@ -62,7 +62,7 @@ import Testing
   }
 
   @Test func registryRefusesUnknownNamesAndParameters() throws {
-    #expect(throws: CompressionError.unknownPass(name: "nope", known: ["cast", "rtn"])) {
+    #expect(throws: CompressionError.unknownPass(name: "nope", known: ["cast", "gptq", "rtn"])) {
       try Self.makePass("nope")
     }
     #expect(throws: CompressionError.unknownParameter(pass: "cast", key: "bits", known: ["dtype"])) {

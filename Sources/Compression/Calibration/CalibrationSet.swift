@@ -37,19 +37,29 @@ public struct CalibrationSet: Sendable, Equatable {
   /// - Parameters:
   ///   - tokenize: turns text into token ids (without special tokens).
   ///   - vocabularySize: ids must lie in `0..<vocabularySize`.
+  ///   - wrapping: the special tokens the model's tokenizer puts around every text (BERT's
+  ///     `[CLS]` … `[SEP]`; none for SmolLM2): text samples are wrapped the same way, within
+  ///     `sequenceLength`, so calibration sees the activations those tokens cause.
   public static func load(
-    path: String, options: Options, vocabularySize: Int, tokenize: (String) -> [Int]
+    path: String, options: Options, vocabularySize: Int, tokenize: (String) -> [Int],
+    wrapping: SpecialTokenWrapping = .init()
   ) throws(CompressionError) -> CalibrationSet {
-    let set: CalibrationSet
+    var set: CalibrationSet
     if path.hasSuffix(".safetensors") {
       set = try tokenIDs(path: path, options: options)
     } else {
       let text = try readText(path)
-      if path.hasSuffix(".jsonl") {
-        set = try jsonLines(text, path: path, options: options, tokenize: tokenize)
-      } else {
-        set = try windows(of: tokenize(text), path: path, options: options)
+      var inner = options
+      inner.sequenceLength -= wrapping.prefix.count + wrapping.suffix.count
+      guard inner.sequenceLength >= 1 else {
+        throw .invalidCalibration(path: path, reason: "--seq-len \(options.sequenceLength) leaves no room beside the special tokens")
       }
+      if path.hasSuffix(".jsonl") {
+        set = try jsonLines(text, path: path, options: inner, tokenize: tokenize)
+      } else {
+        set = try windows(of: tokenize(text), path: path, options: inner)
+      }
+      set.samples = set.samples.map { wrapping.prefix + $0 + wrapping.suffix }
     }
     for (index, sample) in set.samples.enumerated() {
       if let bad = sample.first(where: { $0 < 0 || $0 >= vocabularySize }) {
@@ -124,6 +134,30 @@ public struct CalibrationSet: Sendable, Equatable {
     guard length > 0 else { throw .invalidCalibration(path: path, reason: "`input_ids` has no columns") }
     let rows = min(info.shape[0], options.samples)
     return CalibrationSet(samples: (0..<rows).map { Array(ids[($0 * length)..<(($0 + 1) * length)]) })
+  }
+}
+
+/// The special tokens a tokenizer adds before and after every text.
+public struct SpecialTokenWrapping: Sendable, Equatable {
+  public var prefix: [Int]
+  public var suffix: [Int]
+
+  public init(prefix: [Int] = [], suffix: [Int] = []) {
+    self.prefix = prefix
+    self.suffix = suffix
+  }
+
+  /// Finds the wrapping by encoding a one-word text with and without special tokens.
+  public init(encodeWithSpecialTokens: (String) -> [Int], encodePlain: (String) -> [Int]) {
+    let plain = encodePlain("hello")
+    let wrapped = encodeWithSpecialTokens("hello")
+    guard !plain.isEmpty, let start = (0...max(0, wrapped.count - plain.count)).first(where: {
+      Array(wrapped[$0..<min(wrapped.count, $0 + plain.count)]) == plain
+    }) else {
+      self.init()
+      return
+    }
+    self.init(prefix: Array(wrapped[..<start]), suffix: Array(wrapped[(start + plain.count)...]))
   }
 }
 

@@ -30,8 +30,27 @@ public struct LoadedModel: Sendable {
     }
   }
 
-  /// Token ids of `text` without special tokens, checked against the vocabulary.
+  /// Token ids of `text` without special tokens.
   public func tokenize(_ text: String) -> [Int] {
     tokenizer.encode(text, addSpecialTokens: false)
+  }
+
+  /// The special tokens the tokenizer puts around every text.
+  public var wrapping: SpecialTokenWrapping {
+    SpecialTokenWrapping(
+      encodeWithSpecialTokens: { tokenizer.encode($0, addSpecialTokens: true) }, encodePlain: tokenize)
+  }
+
+  /// Calibration samples for this model, wrapped in its special tokens like its inputs are.
+  public func calibrationSet(path: String, options: CalibrationSet.Options) throws(CompressionError)
+    -> CalibrationSet
+  {
+    guard options.sequenceLength <= folder.config.maxPositions else {
+      throw .invalidCalibration(
+        path: path, reason: "--seq-len \(options.sequenceLength) exceeds the model's \(folder.config.maxPositions) positions")
+    }
+    return try CalibrationSet.load(
+      path: path, options: options, vocabularySize: folder.config.vocabularySize, tokenize: tokenize,
+      wrapping: wrapping)
   }
 }

@@ -34,8 +34,8 @@ public struct CompressionPipeline: Sendable {
   /// - Parameter command: the command line to record in the report.
   /// - Throws: `CompressionError`; nothing is left at the output path on failure.
   public func run(
-    input: ModelLocation, output: OutputOptions, command: [String] = [],
-    progress: ProgressHandler? = nil
+    input: ModelLocation, output: OutputOptions, calibration: CalibrationRequest = .init(),
+    command: [String] = [], progress: ProgressHandler? = nil
   ) throws(CompressionError) -> CompressionReport {
     let started = Date()
     let checkpoint = try withSafetensorsErrors { () throws(SafetensorsError) in
@@ -48,6 +48,8 @@ public struct CompressionPipeline: Sendable {
     let plan = try OutputPlan(input: input, options: output)
     do {
       var run = PipelineRun(stages: stages, selections: selections, modelType: modelType)
+      try run.solveCalibratedStages(
+        checkpoint: checkpoint, input: input, request: calibration, progress: progress)
       let writer = try withSafetensorsErrors { () throws(SafetensorsError) in
         try SafetensorsWriter(
           path: plan.weightsPath,

@@ -29,6 +29,19 @@ public struct PassParameters: Sendable, Equatable {
     return value
   }
 
+  /// A number in `range`, or `defaultValue` when absent.
+  public mutating func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>)
+    throws(CompressionError) -> Double
+  {
+    known.append(key)
+    guard let text = values.removeValue(forKey: key) else { return defaultValue }
+    guard let value = Double(text), value.isFinite, range.contains(value) else {
+      throw .invalidParameter(
+        pass: pass, key: key, value: text, expected: "a number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return value
+  }
+
   /// A boolean written `true`/`false` (also `1`/`0`, `yes`/`no`), or `defaultValue` when absent.
   public mutating func bool(_ key: String, default defaultValue: Bool) throws(CompressionError)
     -> Bool

@@ -15,6 +15,8 @@ struct PipelineRun {
   private(set) var selectedCounts: [Int]
   private(set) var tensorBytesBefore = 0
   private(set) var tensorBytesAfter = 0
+  /// Results of calibrated stages, solved before the streaming loop: name → (stage, layer).
+  private(set) var solved: [String: (stage: Int, layer: SolvedLayer)] = [:]
 
   init(stages: [CompressionPipeline.Stage], selections: [Set<String>], modelType: String?) {
     self.stages = stages
@@ -38,7 +40,9 @@ struct PipelineRun {
     let original = try load(info, from: checkpoint, pass: stages[stageIndices[0]].spec.name)
     var state = WorkingTensor.dense(original, dtype: info.dtype)
     let layout = WeightLayout.of(name: info.name, modelType: modelType)
-    for index in stageIndices {
+    let precomputed = solved[info.name]
+    if let precomputed { state = precomputed.layer.result }
+    for index in stageIndices where index > (precomputed?.stage ?? -1) {
       let name = stages[index].spec.name
       guard case .dense(let tensor, let dtype) = state else {
         if case .encoded(let encoded) = state {
@@ -60,7 +64,7 @@ struct PipelineRun {
         parameters: parameters, shape: info.shape, dtypeBefore: info.dtype.rawValue,
         storedAs: storedAs, bytesBefore: info.byteCount, bytesAfter: bytesAfter,
         bitsPerWeight: info.elementCount == 0 ? 0 : Double(bytesAfter * 8) / Double(info.elementCount),
-        relativeError: relativeError(original, approximation)))
+        relativeError: relativeError(original, approximation), layer: precomputed?.layer.details))
   }
 
   /// Writes the final state of a touched tensor; returns its stored bytes, decoded values and
@@ -114,6 +118,28 @@ struct PipelineRun {
       try withSafetensorsErrors { () throws(SafetensorsError) in
         try writer.add(name: info.name, dtype: info.dtype, shape: info.shape, bytes: bytes)
       }
+    }
+  }
+
+  /// Runs every calibrated stage over its selection before any tensor is written; their
+  /// results replace the tensors' states in `process`.
+  mutating func solveCalibratedStages(
+    checkpoint: SafetensorsCheckpoint, input: ModelLocation, request: CalibrationRequest,
+    progress: ProgressHandler?
+  ) throws(CompressionError) {
+    for (index, stage) in stages.enumerated() {
+      guard let pass = stage.pass as? any CalibratedPass, !selections[index].isEmpty else { continue }
+      for earlier in 0..<index {
+        if let shared = selections[earlier].intersection(selections[index]).sorted().first {
+          throw .calibratedAfterEarlierPass(pass: stage.spec.name, earlier: stages[earlier].spec.name, tensor: shared)
+        }
+      }
+      let clock = ContinuousClock.now
+      let layers = try CalibrationDriver.solve(
+        pass: pass, passName: stage.spec.name, names: selections[index], checkpoint: checkpoint, input: input,
+        modelType: modelType, request: request, progress: progress)
+      seconds[index] += (ContinuousClock.now - clock).seconds
+      for (name, layer) in layers { solved[name] = (index, layer) }
     }
   }
 

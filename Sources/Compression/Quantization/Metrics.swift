@@ -23,3 +23,20 @@ public func relativeError(_ original: Tensor, _ approximation: Tensor) -> Double
   if differenceSquared == 0 { return 0 }
   return (differenceSquared / originalSquared).squareRoot()
 }
+
+/// The relative output error of a layer over its calibration inputs:
+/// tr(ΔHΔᵀ) / tr(WHWᵀ) with Δ = W − Ŵ, both `(out, in)`, and H the `(in, in)` input Hessian —
+/// the objective GPTQ minimizes, normalized. 0 when W H Wᵀ has zero trace.
+public func relativeOutputError(_ original: Tensor, _ approximation: Tensor, hessian: Tensor) -> Double {
+  precondition(
+    original.shape == approximation.shape && original.rank == 2 && hessian.shape == [original.shape[1], original.shape[1]],
+    "relativeOutputError: W \(original.shape), Ŵ \(approximation.shape), H \(hessian.shape)")
+  func quadratic(_ m: Tensor) -> Double {
+    let product = matmul(m, hessian)  // (out, in)
+    var total = 0.0
+    for i in 0..<m.count { total += Double(m.scalars[i]) * Double(product.scalars[i]) }
+    return total
+  }
+  let denominator = quadratic(original)
+  return denominator == 0 ? 0 : quadratic(original - approximation) / denominator
+}

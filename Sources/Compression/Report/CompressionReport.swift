@@ -51,8 +51,11 @@ public struct CompressionReport: Sendable, Equatable, Codable {
     public var bitsPerWeight: Double
     /// ‖W − Ŵ‖_F / ‖W‖_F between the input values and what the output decodes to.
     public var relativeError: Double
+    /// Figures of a calibrated pass (loss, output errors next to RTN's, damping), if one ran.
+    public var layer: LayerRecord?
 
-    public init(name: String, method: String, parameters: [String: String], shape: [Int], dtypeBefore: String, storedAs: String, bytesBefore: Int, bytesAfter: Int, bitsPerWeight: Double, relativeError: Double) {
+    public init(name: String, method: String, parameters: [String: String], shape: [Int], dtypeBefore: String, storedAs: String, bytesBefore: Int, bytesAfter: Int, bitsPerWeight: Double, relativeError: Double, layer: LayerRecord? = nil) {
+      self.layer = layer
       self.name = name
       self.method = method
       self.parameters = parameters

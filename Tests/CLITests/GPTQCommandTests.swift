@@ -1,0 +1,103 @@
+import CompressionTestSupport
+import Foundation
+import ModelCompression
+import Testing
+
+/// The `gptq` pass end to end on the tiny LLaMA GGUF fixture: the three sources of statistics,
+/// and its errors.
+@Suite final class GPTQCommandTests {
+  let folder = Fixtures.temporaryDirectory("gptq-cli")
+
+  deinit { try? FileManager.default.removeItem(at: folder) }
+
+  func tinyModel() throws -> String {
+    let output = folder.appendingPathComponent("tiny").path
+    let run = try CommandRunner.run(["import", Fixtures.path("gguf/tiny_llama.gguf"), "-o", output])
+    #expect(run.status == 0, "\(run.standardError)")
+    return output
+  }
+
+  func text() throws -> String {
+    let path = folder.appendingPathComponent("calibration.txt").path
+    try Data(String(repeating: "Now is the winter of our discontent 1592. ", count: 60).utf8)
+      .write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  func report(_ output: String) throws -> CompressionReport {
+    try CompressionReport.decode(Data(contentsOf: URL(fileURLWithPath: output + ".report.json")))
+  }
+
+  @Test func sequentialCalibrationBeatsRoundToNearestOnEveryLayer() throws {
+    let model = try tinyModel()
+    let output = folder.appendingPathComponent("tiny-gptq").path
+    let run = try CommandRunner.run([
+      model, "--pass", "gptq:bits=4,group-size=32", "--calibration", try text(), "--samples", "8", "--seq-len", "32",
+      "-o", output, "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.standardError)")
+    let layers = try report(output).tensors.compactMap(\.layer)
+    #expect(layers.count == 14)
+    #expect(layers.allSatisfy { $0.hessianSource == "sequential" && $0.dampening == 0.01 })
+    #expect(layers.allSatisfy { $0.relativeOutputError <= $0.baselineRelativeOutputError })
+    let config = try String(contentsOfFile: output + "/quantize_config.json", encoding: .utf8)
+    #expect(config.contains("\"quant_method\" : \"gptq\"") && config.contains("\"true_sequential\" : true"))
+    let eval = try CommandRunner.run(["eval", output, "--data", try text(), "--context", "32"])
+    #expect(eval.status == 0, "\(eval.standardError)")
+  }
+
+  @Test func hessianFilesFeedTheSolverAndMustCoverTheSelection() throws {
+    let model = try tinyModel()
+    let hessians = folder.appendingPathComponent("h.safetensors").path
+    let calibrate = try CommandRunner.run([
+      "calibrate", model, "--calibration", try text(), "--samples", "4", "--seq-len", "32", "-o", hessians, "--quiet",
+    ])
+    #expect(calibrate.status == 0, "\(calibrate.standardError)")
+    let output = folder.appendingPathComponent("tiny-gptq-h").path
+    let run = try CommandRunner.run([
+      model + "/model.safetensors", "--pass", "gptq:bits=3,group-size=32", "--hessians", hessians, "-o", output + ".safetensors",
+      "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.standardError)")
+    let layers = try report(output + ".safetensors").tensors.compactMap(\.layer)
+    #expect(layers.count == 14 && layers.allSatisfy { $0.hessianSource == "hessian-file" })
+
+    let partial = try CommandRunner.run([
+      model + "/model.safetensors", "--pass", "gptq:targets=model.embed_tokens.weight", "--hessians", hessians,
+      "-o", folder.appendingPathComponent("x.safetensors").path,
+    ])
+    #expect(partial.status == 1)
+    #expect(partial.standardError.contains("no Hessian for `model.embed_tokens.weight`"), "\(partial.standardError)")
+  }
+
+  /// With H = I, GPTQ is round-to-nearest: the files must hold the same codes.
+  @Test func identityHessianEqualsRoundToNearest() throws {
+    let model = try tinyModel() + "/model.safetensors"
+    let gptq = folder.appendingPathComponent("gptq.safetensors").path
+    let rtn = folder.appendingPathComponent("rtn.safetensors").path
+    let a = try CommandRunner.run([model, "--pass", "gptq:bits=4,group-size=32,allow-identity=true", "-o", gptq, "--quiet"])
+    let b = try CommandRunner.run([model, "--pass", "rtn:bits=4,group-size=32", "-o", rtn, "--quiet"])
+    #expect(a.status == 0 && b.status == 0, "\(a.standardError) \(b.standardError)")
+    let x = try SafetensorsCheckpoint(path: gptq)
+    let y = try SafetensorsCheckpoint(path: rtn)
+    for info in y.tensors {
+      let left = try x.withBytes(of: info.name) { Array($0) }
+      let right = try y.withBytes(of: info.name) { Array($0) }
+      #expect(left == right, "\(info.name)")
+    }
+    #expect(try report(gptq).tensors.compactMap(\.layer).allSatisfy { $0.hessianSource == "identity" })
+  }
+
+  @Test func withoutStatisticsTheErrorExplainsTheOptions() throws {
+    let model = try tinyModel()
+    let run = try CommandRunner.run([model, "--pass", "gptq", "-o", folder.appendingPathComponent("o").path])
+    #expect(run.status == 2)
+    #expect(run.standardError.contains("--calibration FILE") && run.standardError.contains("--hessians FILE"))
+    let bare = try CommandRunner.run([
+      model + "/model.safetensors", "--pass", "gptq", "--calibration", try text(),
+      "-o", folder.appendingPathComponent("o.safetensors").path,
+    ])
+    #expect(bare.status == 2)
+    #expect(bare.standardError.contains("needs a model folder"), "\(bare.standardError)")
+  }
+}
