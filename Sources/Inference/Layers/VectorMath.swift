@@ -12,7 +12,9 @@ typealias Lanes = SIMD8<Float>
 /// Inputs are clamped to [−87, 88], so eˣ below e⁻⁸⁷ ≈ 1.6e−38 reads as e⁻⁸⁷ (never 0).
 @inline(__always)
 func vectorExp(_ x: Lanes) -> Lanes {
-  let clamped = x.clamped(lowerBound: Lanes(repeating: -87), upperBound: Lanes(repeating: 88))
+  // `replacing` rather than `clamped`: the generic pointwiseMin/Max are not inlined.
+  let low = x.replacing(with: -87, where: x .< -87)  // NaN stays NaN (every comparison is false)
+  let clamped = low.replacing(with: 88, where: low .> 88)
   let magic: Float = 12_582_912  // 1.5·2²³: the sum's low mantissa bits hold round(x/ln 2)
   let shifted = clamped * 1.442_695_04 + magic
   let n = shifted - magic
