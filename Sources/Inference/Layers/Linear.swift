@@ -57,7 +57,7 @@ extension Activation {
     x.withUnsafeMutableBufferPointer { p in
       let shared = SharedPointer(base: p.baseAddress!)
       parallelRows(count, costPerItem: 16) { range in
-        for i in range { shared.base[i] = activation(shared.base[i]) }
+        activation.applyVectorized(shared.base + range.lowerBound, count: range.count)
       }
     }
   }
