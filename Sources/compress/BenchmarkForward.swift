@@ -24,7 +24,7 @@ struct BenchmarkForward: ParsableCommand {
   func run() throws {
     try ErrorPresentation.run { () throws(CompressionError) in
       let loaded = try LoadedModel(path: model)
-      var generator = SplitMix(state: 0)
+      var generator = SplitMix64(seed: 0)
       let vocabulary = loaded.folder.config.vocabularySize
       let tokens = (0..<batch).map { _ in (0..<length).map { _ in Int(generator.next() % UInt64(vocabulary)) } }
       _ = loaded.model.forward(.tokens(tokens))
@@ -40,17 +40,5 @@ struct BenchmarkForward: ParsableCommand {
         String(format: "%.1f tokens/s (median of %d passes of %d×%d tokens, %.3f s each)",
                Double(batch * length) / median, rounds, batch, length, median))
     }
-  }
-}
-
-/// SplitMix64, for reproducible benchmark inputs.
-private struct SplitMix {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -163,12 +163,12 @@ public struct SpecialTokenWrapping: Sendable, Equatable {
 
 /// SplitMix64: a small, fixed, portable generator, so calibration windows are the same on every
 /// platform and Swift version for a given seed.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
   private var state: UInt64
 
-  init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { state = seed }
 
-  mutating func next() -> UInt64 {
+  public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
