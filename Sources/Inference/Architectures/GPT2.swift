@@ -97,9 +97,7 @@ struct GPT2Block: BlockKernel {
 
   init(config: TransformerConfig, prefix: String) {
     self.prefix = prefix
-    shape = AttentionShape(
-      heads: config.headCount, kvHeads: config.headCount, headDimension: config.headDimension, causal: true,
-      scale: 1 / Float(config.headDimension).squareRoot())
+    shape = AttentionShape(config: config, causal: true)
     epsilon = Float(config.normEpsilon)
     activation = config.activation
   }

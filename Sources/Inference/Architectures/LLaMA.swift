@@ -100,9 +100,7 @@ struct LlamaBlock: BlockKernel {
   init(config: TransformerConfig, prefix: String, rope: RotaryEmbedding) {
     self.prefix = prefix
     self.rope = rope
-    shape = AttentionShape(
-      heads: config.headCount, kvHeads: config.kvHeadCount, headDimension: config.headDimension, causal: true,
-      scale: 1 / Float(config.headDimension).squareRoot())
+    shape = AttentionShape(config: config, causal: true)
     epsilon = Float(config.normEpsilon)
     activation = config.activation
   }

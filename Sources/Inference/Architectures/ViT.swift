@@ -103,9 +103,7 @@ struct ViTBlock: BlockKernel {
 
   init(config: TransformerConfig, prefix: String) {
     self.prefix = prefix
-    shape = AttentionShape(
-      heads: config.headCount, kvHeads: config.headCount, headDimension: config.headDimension, causal: false,
-      scale: 1 / Float(config.headDimension).squareRoot())
+    shape = AttentionShape(config: config, causal: false)
     epsilon = Float(config.normEpsilon)
     activation = config.activation
   }

@@ -18,6 +18,15 @@ struct AttentionShape: Sendable {
   var scale: Float
 }
 
+extension AttentionShape {
+  /// The config's heads (key/value heads for grouped-query attention) with the 1/√D scale.
+  init(config: TransformerConfig, causal: Bool) {
+    self.init(
+      heads: config.headCount, kvHeads: config.kvHeadCount, headDimension: config.headDimension, causal: causal,
+      scale: 1 / Float(config.headDimension).squareRoot())
+  }
+}
+
 /// Attention of `q` (B·T, H·D) over `k`, `v` (B·T, KV·D); returns the (B·T, H·D) context and,
 /// when `keepProbabilities`, each sequence's probabilities (H, Lb, Lb) over its real tokens.
 ///
