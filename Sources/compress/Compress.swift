@@ -25,6 +25,7 @@ struct Compress: ParsableCommand {
   /// Parses the arguments and runs, after turning a bare `--zstd` into `--zstd=3`
   /// (an option with an optional value, which ArgumentParser has no spelling for).
   static func main() {
+    FastKernels.restartIfGeneric()
     Interruption.install()
     let arguments = CommandLine.arguments.dropFirst().map { $0 == "--zstd" ? "--zstd=3" : $0 }
     main(Array(arguments))
