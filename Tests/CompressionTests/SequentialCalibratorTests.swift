@@ -62,6 +62,27 @@ import Testing
     #expect(closeness(got.hessian.scalars, expected.hessian.scalars, rtol: 1e-4, atol: 1e-5) == nil)
   }
 
+  /// With true-sequential groups every linear's input depends only on linears solved before it,
+  /// so each Hessian the loop hands out (accumulated once per group, the block stopping after the
+  /// group's input) equals the Hessian of a full forward pass of the finished model.
+  @Test func trueSequentialHessiansEqualThoseOfTheFinishedModel() throws {
+    var model = try Self.model()
+    let calibration = Self.calibration(model)
+    let selected = model.blocks.flatMap(\.linearNames)
+    var seen: [String: HessianAccumulator] = [:]
+    try SequentialCalibrator(trueSequential: true).run(model: &model, calibration: calibration, selected: Set(selected)) {
+      name, weight, hessian in
+      seen[name] = hessian
+      return 0.5 * weight
+    }
+    let expected = HessianAccumulator.collect(model: model, calibration: calibration, names: selected)
+    for name in selected {
+      let got = try #require(seen[name])
+      #expect(got.tokenCount == 36)
+      #expect(closeness(got.hessian.scalars, expected[name]!.hessian.scalars, rtol: 1e-4, atol: 1e-5) == nil, "\(name)")
+    }
+  }
+
   @Test func spillingToDiskGivesTheSameResult() throws {
     var inMemory = try Self.model()
     var spilled = try Self.model()

@@ -4,10 +4,16 @@ import TensorCore
 /// Accumulates the Hessian of every selected linear from the inputs the engine reports.
 struct HessianObserver: ActivationObserver {
   var accumulators: [String: HessianAccumulator]
+  /// With `stopsWhenComplete`, the names not yet seen in the current run; the sequential loop
+  /// resets it before each run so that the block stops after the last linear it needs.
+  var pending: Set<String> = []
+  var stopsWhenComplete = false
   var wantsAttentionProbabilities: Bool { false }
+  var isSatisfied: Bool { stopsWhenComplete && pending.isEmpty }
 
   mutating func observeLinearInput(block: Int, name: String, input: Tensor) {
     accumulators[name]?.add(input, samples: 1)  // (tokens, in); one sequence per forward
+    pending.remove(name)
   }
 }
 

@@ -43,9 +43,12 @@ public struct SequentialCalibrator: Sendable {
       if !targets.isEmpty {
         let groups = trueSequential ? try inputGroups(of: model.blocks[b], store: store, among: targets) : [targets]
         for group in groups {
-          let hessians = try accumulate(group, block: model.blocks[b], store: store, count: calibration.samples.count)
+          // A true-sequential group shares one input, hence one Hessian.
+          let hessians = trueSequential
+            ? try accumulate([group[0]], block: model.blocks[b], store: store, count: calibration.samples.count)
+            : try accumulate(group, block: model.blocks[b], store: store, count: calibration.samples.count)
           for name in group {
-            let replacement = try solve(name, model.blocks[b].weights[name]!, hessians[name]!)
+            let replacement = try solve(name, model.blocks[b].weights[name]!, hessians[name] ?? hessians[group[0]]!)
             do throws(InferenceError) {
               try model.blocks[b].replaceWeight(name, with: replacement)
             } catch {
@@ -61,13 +64,17 @@ public struct SequentialCalibrator: Sendable {
     progress?(.init(stage: "calibrate", completed: total, total: total, item: ""))
   }
 
-  /// Hessians of `names` over every sample, running the block with its current weights.
+  /// Hessians of `names` over every sample, running the block with its current weights only as
+  /// far as the last of them.
   private func accumulate(_ names: [String], block: BlockRunner, store: ActivationStore, count: Int)
     throws(CompressionError) -> [String: HessianAccumulator]
   {
-    var observer = HessianObserver(accumulators: [:])
+    var observer = HessianObserver(accumulators: [:], stopsWhenComplete: true)
     for name in names { observer.accumulators[name] = HessianAccumulator(columns: block.weights[name]!.shape[1]) }
-    for index in 0..<count { _ = block(try store.get(index), observer: &observer) }
+    for index in 0..<count {
+      observer.pending = Set(names)
+      _ = block(try store.get(index), observer: &observer)
+    }
     return observer.accumulators
   }
 

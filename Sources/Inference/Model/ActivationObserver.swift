@@ -11,6 +11,10 @@ public protocol ActivationObserver {
   var wantsLinearInputs: Bool { get }
   /// Whether `observeAttention` should be called (default `true`).
   var wantsAttentionProbabilities: Bool { get }
+  /// Whether the observer has seen all it needs of this run (default `false`). From then on the
+  /// block skips its remaining linear layers (they return zeros), so the run's output is
+  /// meaningless: only an observer that discards it may say `true`.
+  var isSatisfied: Bool { get }
 
   /// Called before the linear layer whose weight is `name` (its Hugging Face name, e.g.
   /// `model.layers.3.self_attn.q_proj.weight`) with its input over the real tokens of every
@@ -27,6 +31,8 @@ extension ActivationObserver {
   public var wantsLinearInputs: Bool { true }
   /// Attention probabilities are observed by default.
   public var wantsAttentionProbabilities: Bool { true }
+  /// The whole block runs by default.
+  public var isSatisfied: Bool { false }
   /// Ignores the input.
   public mutating func observeLinearInput(block: Int, name: String, input: Tensor) {}
   /// Ignores the probabilities.
