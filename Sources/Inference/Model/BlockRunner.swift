@@ -84,8 +84,10 @@ struct BlockPass<Observer: ActivationObserver> {
   /// One linear layer; see `linears`.
   mutating func linear(_ x: Tensor, _ prefix: String) -> Tensor { linears(x, [prefix])[0] }
 
-  /// Attention over the input's sequences; reports the probabilities to the observer.
+  /// Attention over the input's sequences; reports the probabilities to the observer. Zeros
+  /// shaped like `q` once the observer is satisfied.
   mutating func attend(q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape) -> Tensor {
+    if observer.isSatisfied { return Tensor(shape: q.shape) }
     let keep = observer.wantsAttentionProbabilities
     let (context, probabilities) = Inference.attention(
       q: q, k: k, v: v, shape: shape, lengths: input.lengths, keepProbabilities: keep)
