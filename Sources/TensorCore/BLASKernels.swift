@@ -6,7 +6,7 @@ import COpenBLAS
 /// `OPENBLAS_CORETYPE` environment variable. A release that predates the CPU (Debian's 0.3.21 on
 /// Sapphire Rapids, for one) falls back to its generic SSE3 `Prescott` kernels, 3–10× slower
 /// than the AVX2/AVX-512 ones the CPU can run (docs/benchmarks.md). The command-line tool uses
-/// `recommendedCoreType` to restart itself once with the variable set (docs/numerics.md); a
+/// `recommendedCoreType` to restart itself once with the variable set (docs/benchmarks.md); a
 /// library user sets the variable before the process starts.
 public enum BLASKernels {
   /// OpenBLAS's name for the kernels it loaded (`Prescott`, `Haswell`, `SkylakeX`, …).
