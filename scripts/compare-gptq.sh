@@ -8,7 +8,7 @@
 #   python3 -m venv --system-site-packages V && V/bin/pip install --no-deps llmcompressor==0.14.0.1 \
 #     compressed-tensors==0.19.0 && V/bin/pip install loguru datasets transformers==5.17.0
 #   LLMC_PYTHON=V/bin/python scripts/compare-gptq.sh
-# Settings: BITS (4), GROUP (64), SAMPLES (128), SEQ_LEN (512).
+# Settings: BITS (4), GROUP (64), SAMPLES (128), SEQ_LEN (512), MAX_WINDOWS (all of the text).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BITS="${BITS:-4}"; GROUP="${GROUP:-64}"; SAMPLES="${SAMPLES:-128}"; SEQ_LEN="${SEQ_LEN:-512}"
@@ -26,9 +26,9 @@ timed() {  # timed NAME COMMAND...: runs it, prints "seconds peak_MiB"
   local name="$1"; shift
   /usr/bin/time -v -o "$SCRATCH/$name.time" "$@" >"$SCRATCH/$name.log" 2>&1
   awk -F': ' '/Elapsed/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
-    /Maximum resident/ { m = $2 / 1024 } END { printf "%.0f %.0f", s, m }' "$SCRATCH/$name.time"
+    /Maximum resident/ { m = $2 / 1024 } END { printf "%.0f %.0f\n", s, m }' "$SCRATCH/$name.time"
 }
-perplexity() { "$compress" eval "$1" --data "$texts/julius_caesar_gut.txt" --context 512 --json |
+perplexity() { "$compress" eval "$1" --data "$texts/julius_caesar_gut.txt" --context 512 ${MAX_WINDOWS:+--max-windows "$MAX_WINDOWS"} --json |
   python3 -c 'import json, sys; print("%.3f" % json.load(sys.stdin)["value"])'; }
 
 scheme="bits=$BITS,group-size=$GROUP,sym=false"
