@@ -44,9 +44,8 @@ public struct SequentialCalibrator: Sendable {
         let groups = trueSequential ? try inputGroups(of: model.blocks[b], store: store, among: targets) : [targets]
         for group in groups {
           // A true-sequential group shares one input, hence one Hessian.
-          let hessians = trueSequential
-            ? try accumulate([group[0]], block: model.blocks[b], store: store, count: calibration.samples.count)
-            : try accumulate(group, block: model.blocks[b], store: store, count: calibration.samples.count)
+          let sources = trueSequential ? [group[0]] : group
+          let hessians = try accumulate(sources, block: model.blocks[b], store: store, count: calibration.samples.count)
           for name in group {
             let replacement = try solve(name, model.blocks[b].weights[name]!, hessians[name] ?? hessians[group[0]]!)
             do throws(InferenceError) {
