@@ -38,6 +38,9 @@ def parse_args():
     p.set_defaults(symmetric=False)
     p.add_argument("--dampening-frac", type=float, default=0.01)
     p.add_argument("--block-size", type=int, default=128)
+    p.add_argument("--actorder", choices=["none", "static"], default="none",
+                   help="activation ordering: none, or static (llm-compressor's own default: "
+                        "columns by descending Hessian diagonal, groups fitted before the solve)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", required=True)
     p.add_argument("--bypass-divisibility-checks", action="store_true",
@@ -103,7 +106,7 @@ def main():
         symmetric=args.symmetric,
         strategy="group",
         group_size=args.group_size,
-        actorder=None,
+        actorder=None if args.actorder == "none" else args.actorder,
         dynamic=False,
     )
     scheme = QuantizationScheme(
@@ -118,7 +121,7 @@ def main():
         ignore=["lm_head"],
         dampening_frac=args.dampening_frac,
         block_size=args.block_size,
-        actorder=None,
+        actorder=None if args.actorder == "none" else args.actorder,
         bypass_divisibility_checks=args.bypass_divisibility_checks,
     )
     print("recipe:", recipe, flush=True)

@@ -29,10 +29,11 @@ import Testing
     return try JSONSerialization.jsonObject(with: Data(scored.standardOutput.utf8)) as! [String: Any]
   }
 
-  /// all-MiniLM-L6-v2 at 4 bits (group 64, asymmetric, act-order), calibrated on 512 single lines
-  /// of four comedies, keeps the sentence embeddings of 200 held-out sonnet lines within mean
-  /// cosine 0.99 of the original, well above round-to-nearest on the same grid (measured 0.992
-  /// and 0.962 in docs/gptq.md).
+  /// all-MiniLM-L6-v2 at 4 bits (group 64, asymmetric, act-order with groups fitted as they come,
+  /// not the default static groups: 0.988 with those), calibrated on 512 single lines of four
+  /// comedies, keeps the sentence embeddings of 200 held-out sonnet lines within mean cosine 0.99
+  /// of the original, well above round-to-nearest on the same grid (measured 0.992 and 0.962 in
+  /// docs/gptq.md).
   @Test func miniLM4BitKeepsSentenceEmbeddingsAbove099() throws {
     #expect(RealModelTests.fetched, "scripts/fetch-models.sh could not fetch the models")
     let comedies = try ["tempest", "twelfth_night", "midsummer_nights_dream", "as_you_like_it"].flatMap(Self.lines)
@@ -47,7 +48,7 @@ import Testing
     let scheme = "bits=4,group-size=64,sym=false"
     let eval = ["--data", held.path, "--reference", RealModelTests.miniLM]
     let gptq = try compressAndEvaluate(
-      RealModelTests.miniLM, "gptq:\(scheme),act-order=true",
+      RealModelTests.miniLM, "gptq:\(scheme),act-order=true,static-groups=false",
       ["--calibration", calibration.path, "--samples", "512", "--seq-len", "128"], eval: eval)["mean_cosine"] as! Double
     let rtn = try compressAndEvaluate(RealModelTests.miniLM, "rtn:\(scheme)", [], eval: eval)["mean_cosine"] as! Double
     #expect(gptq >= 0.99, "GPTQ mean cosine \(gptq)")

@@ -6,8 +6,8 @@ import Testing
 
 /// The sequential loop on the tiny LLaMA fixture (2 blocks, GQA) from `Fixtures/inference`.
 @Suite struct SequentialCalibratorTests {
-  static func model() throws -> any TransformerModel {
-    try ModelFolder(path: Fixtures.path("inference/llama")).loadModel()
+  static func model(_ name: String = "llama") throws -> any TransformerModel {
+    try ModelFolder(path: Fixtures.path("inference/" + name)).loadModel()
   }
 
   static func calibration(_ model: any TransformerModel) -> CalibrationSet {
@@ -64,9 +64,11 @@ import Testing
 
   /// With true-sequential groups every linear's input depends only on linears solved before it,
   /// so each Hessian the loop hands out (accumulated once per group, the block stopping after the
-  /// group's input) equals the Hessian of a full forward pass of the finished model.
-  @Test func trueSequentialHessiansEqualThoseOfTheFinishedModel() throws {
-    var model = try Self.model()
+  /// group's input, the calls before it replayed from the tapes) equals the Hessian of a full
+  /// forward pass of the finished model — in every token architecture.
+  @Test(arguments: ["llama", "bert", "gpt2"])
+  func trueSequentialHessiansEqualThoseOfTheFinishedModel(name: String) throws {
+    var model = try Self.model(name)
     let calibration = Self.calibration(model)
     let selected = model.blocks.flatMap(\.linearNames)
     var seen: [String: HessianAccumulator] = [:]
@@ -76,14 +78,16 @@ import Testing
       return 0.5 * weight
     }
     let expected = HessianAccumulator.collect(model: model, calibration: calibration, names: selected)
-    for name in selected {
-      let got = try #require(seen[name])
+    for weight in selected {
+      let got = try #require(seen[weight])
       #expect(got.tokenCount == 36)
-      #expect(closeness(got.hessian.scalars, expected[name]!.hessian.scalars, rtol: 1e-4, atol: 1e-5) == nil, "\(name)")
+      #expect(closeness(got.hessian.scalars, expected[weight]!.hessian.scalars, rtol: 1e-4, atol: 1e-5) == nil, "\(weight)")
     }
   }
 
-  @Test func spillingToDiskGivesTheSameResult() throws {
+  /// Budget 0 spills every sample and leaves no room for tapes, so the true-sequential loop
+  /// recomputes each block from its input: the same weights, bit for bit.
+  @Test func spillingAndTapesGiveTheSameResult() throws {
     var inMemory = try Self.model()
     var spilled = try Self.model()
     let calibration = Self.calibration(inMemory)

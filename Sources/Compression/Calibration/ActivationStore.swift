@@ -35,6 +35,9 @@ final class ActivationStore {
     }
   }
 
+  /// Bytes of the budget not taken by resident samples.
+  var freeBytes: Int { max(memoryBudget - residentBytes, 0) }
+
   /// Stores (or replaces) sample `index`.
   func set(_ index: Int, _ states: HiddenStates) throws(CompressionError) {
     if let old = resident.removeValue(forKey: index) { residentBytes -= old.values.count * 4 }

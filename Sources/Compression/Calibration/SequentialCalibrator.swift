@@ -40,50 +40,86 @@ public struct SequentialCalibrator: Sendable {
     for b in 0..<total {
       progress?(.init(stage: "calibrate", completed: b, total: total, item: "block \(b)"))
       let targets = model.blocks[b].linearNames.filter(selected.contains)
-      if !targets.isEmpty {
-        let groups = trueSequential ? try inputGroups(of: model.blocks[b], store: store, among: targets) : [targets]
-        for group in groups {
-          // A true-sequential group shares one input, hence one Hessian.
-          let sources = trueSequential ? [group[0]] : group
-          let hessians = try accumulate(sources, block: model.blocks[b], store: store, count: calibration.samples.count)
-          for name in group {
-            let replacement = try solve(name, model.blocks[b].weights[name]!, hessians[name] ?? hessians[group[0]]!)
-            do throws(InferenceError) {
-              try model.blocks[b].replaceWeight(name, with: replacement)
-            } catch {
-              throw .inference(error)
-            }
-          }
+      var tapes: [BlockTape]?  // per sample, when true-sequential and within the memory budget
+      var lastOpen = 0
+      if !targets.isEmpty && trueSequential {
+        let (groups, calls) = try inputGroups(of: model.blocks[b], store: store, among: targets)
+        if tapeBytes(model.blocks[b], calibration: calibration) <= store.freeBytes {
+          tapes = Array(repeating: BlockTape(), count: calibration.samples.count)
         }
+        for group in groups {
+          // A true-sequential group shares one input, hence one Hessian; the calls before the
+          // group's own are final, so the tapes replay them.
+          lastOpen = calls.firstIndex { if case .linears(let names) = $0 { names.contains(group[0]) } else { false } }!
+          let hessian = try accumulate(
+            [group[0]], block: model.blocks[b], store: store, count: calibration.samples.count, tapes: &tapes,
+            firstOpen: lastOpen)
+          for name in group { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, hessian[group[0]]!)) }
+        }
+      } else if !targets.isEmpty {
+        let hessians = try accumulate(
+          targets, block: model.blocks[b], store: store, count: calibration.samples.count, tapes: &tapes, firstOpen: 0)
+        for name in targets { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, hessians[name]!)) }
       }
       for index in calibration.samples.indices {
-        try store.set(index, model.blocks[b](try store.get(index)))
+        let input = try store.get(index)
+        if tapes != nil {
+          tapes![index].prepare(firstOpen: lastOpen)
+          var none = NoObserver()
+          try store.set(index, model.blocks[b](input, observer: &none, tape: &tapes![index]))
+          tapes![index] = BlockTape()  // the block is done: free its outputs
+        } else {
+          try store.set(index, model.blocks[b](input))
+        }
       }
     }
     progress?(.init(stage: "calibrate", completed: total, total: total, item: ""))
   }
 
+  private func replace(_ name: String, in block: inout BlockRunner, by weight: Tensor) throws(CompressionError) {
+    do throws(InferenceError) {
+      try block.replaceWeight(name, with: weight)
+    } catch {
+      throw .inference(error)
+    }
+  }
+
   /// Hessians of `names` over every sample, running the block with its current weights only as
-  /// far as the last of them.
-  private func accumulate(_ names: [String], block: BlockRunner, store: ActivationStore, count: Int)
-    throws(CompressionError) -> [String: HessianAccumulator]
-  {
+  /// far as the last of them; with tapes, replaying the calls before `firstOpen`.
+  private func accumulate(
+    _ names: [String], block: BlockRunner, store: ActivationStore, count: Int, tapes: inout [BlockTape]?,
+    firstOpen: Int
+  ) throws(CompressionError) -> [String: HessianAccumulator] {
     var observer = HessianObserver(accumulators: [:], stopsWhenComplete: true)
     for name in names { observer.accumulators[name] = HessianAccumulator(columns: block.weights[name]!.shape[1]) }
     for index in 0..<count {
       observer.pending = Set(names)
-      _ = block(try store.get(index), observer: &observer)
+      if tapes != nil {
+        tapes![index].prepare(firstOpen: firstOpen)
+        _ = block(try store.get(index), observer: &observer, tape: &tapes![index])
+      } else {
+        _ = block(try store.get(index), observer: &observer)
+      }
     }
     return observer.accumulators
   }
 
+  /// An upper bound of the tapes' bytes for one block: every linear's output and one attention
+  /// output (as wide as the first linear's) for every token of every sample.
+  private func tapeBytes(_ block: BlockRunner, calibration: CalibrationSet) -> Int {
+    let widths = block.linearNames.map { block.weights[$0]!.shape[0] }
+    let tokens = calibration.samples.reduce(0) { $0 + $1.count }
+    return tokens * (widths.reduce(0, +) + (widths.first ?? 0)) * 4
+  }
+
   /// The targets split into runs of consecutive linears that read the same input, in the order
-  /// the block applies them (found on the first sample).
+  /// the block applies them, and the block's calls (both found on the first sample).
   private func inputGroups(of block: BlockRunner, store: ActivationStore, among targets: [String])
-    throws(CompressionError) -> [[String]]
+    throws(CompressionError) -> (groups: [[String]], calls: [BlockTape.Call])
   {
     var recorder = InputRecorder()
-    _ = block(try store.get(0), observer: &recorder)
+    var tape = BlockTape()
+    _ = block(try store.get(0), observer: &recorder, tape: &tape)
     var groups: [[String]] = []
     var previous: Tensor?
     for (name, input) in recorder.inputs where targets.contains(name) {
@@ -94,7 +130,7 @@ public struct SequentialCalibrator: Sendable {
       }
       previous = input
     }
-    return groups
+    return (groups, tape.calls)
   }
 }
 

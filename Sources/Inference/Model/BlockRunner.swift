@@ -46,6 +46,18 @@ public struct BlockRunner: Sendable {
     observer = pass.observer
     return output
   }
+
+  /// Runs the block on the input `tape` belongs to, replaying and keeping call outputs as
+  /// `tape.prepare(firstOpen:)` arranged (see `BlockTape`).
+  public func callAsFunction<Observer: ActivationObserver>(
+    _ input: HiddenStates, observer: inout Observer, tape: inout BlockTape
+  ) -> HiddenStates {
+    var pass = BlockPass(block: index, weights: weights, input: input, observer: observer, tape: tape)
+    let output = kernel.forward(&pass)
+    observer = pass.observer
+    tape = pass.tape!
+    return output
+  }
 }
 
 /// The computation of one architecture's block.
@@ -60,6 +72,18 @@ struct BlockPass<Observer: ActivationObserver> {
   let weights: [String: Tensor]
   let input: HiddenStates
   var observer: Observer
+  /// Kept outputs of earlier runs on the same input, if any.
+  var tape: BlockTape? = nil
+  /// The number of `linears`/`attend` calls made so far (the tape's call index).
+  private var calls = 0
+
+  init(block: Int, weights: [String: Tensor], input: HiddenStates, observer: Observer, tape: BlockTape? = nil) {
+    self.block = block
+    self.weights = weights
+    self.input = input
+    self.observer = observer
+    self.tape = tape
+  }
 
   /// The tensor `name`; the loader guarantees it exists.
   func tensor(_ name: String) -> Tensor {
@@ -69,8 +93,38 @@ struct BlockPass<Observer: ActivationObserver> {
 
   /// Applies the linears `prefixes` (`<prefix>.weight`, optional `<prefix>.bias`) to the same
   /// input `x` (B·T, I), after showing `x` to the observer once per linear. Once the observer is
-  /// satisfied, returns zeros (B·T, O) instead of computing.
+  /// satisfied, returns zeros (B·T, O) instead of computing. With a tape, the call may instead
+  /// replay its kept output or return zeros unseen (see `BlockTape`).
   mutating func linears(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
+    let outputs = prefixes.map { tensor($0 + ".weight").shape[0] }
+    return taped(.linears(prefixes.map { $0 + ".weight" })) { pass in pass.computeLinears(x, prefixes) } zeros: {
+      outputs.map { Tensor(shape: [x.shape[0], $0]) }
+    }
+  }
+
+  /// Runs call `call` as the tape says: `compute` it (and keep it), replay it, or return `zeros`.
+  private mutating func taped(
+    _ call: BlockTape.Call, compute: (inout Self) -> [Tensor], zeros: () -> [Tensor]
+  ) -> [Tensor] {
+    let index = calls
+    calls += 1
+    guard tape != nil else { return compute(&self) }
+    switch tape!.begin(index, call: call) {
+    case .compute:
+      return compute(&self)
+    case .record:
+      precondition(!observer.isSatisfied, "BlockTape: a kept output would be the zeros of a stopped run")
+      let output = compute(&self)
+      tape!.keep(index, output)
+      return output
+    case .replay:
+      return tape!.replay(index)
+    case .skip:
+      return zeros()
+    }
+  }
+
+  private mutating func computeLinears(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
     if observer.wantsLinearInputs && !observer.isSatisfied {
       let real = input.realRows(x)  // (Σ Lb, I)
       for prefix in prefixes { observer.observeLinearInput(block: block, name: prefix + ".weight", input: real) }
@@ -87,6 +141,12 @@ struct BlockPass<Observer: ActivationObserver> {
   /// Attention over the input's sequences; reports the probabilities to the observer. Zeros
   /// shaped like `q` once the observer is satisfied.
   mutating func attend(q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape) -> Tensor {
+    taped(.attention) { pass in [pass.computeAttention(q: q, k: k, v: v, shape: shape)] } zeros: {
+      [Tensor(shape: q.shape)]
+    }[0]
+  }
+
+  private mutating func computeAttention(q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape) -> Tensor {
     if observer.isSatisfied { return Tensor(shape: q.shape) }
     let keep = observer.wantsAttentionProbabilities
     let (context, probabilities) = Inference.attention(
