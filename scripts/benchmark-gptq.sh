@@ -28,7 +28,7 @@ torch_seconds="$(sed -n 's/^torch_seconds=\([0-9.]*\).*/\1/p' <<<"$torch_out")"
 section="$(
   echo "### GPTQ solver, $(date -u +%Y-%m-%d)"
   echo
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average at start: $(cut -d" " -f1-3 /proc/loadavg); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (auto-detected)}."
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average at start: $(cut -d" " -f1-3 /proc/loadavg); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset (\`compress\` picks the kernels)}."
   echo "Command: \`scripts/benchmark-gptq.sh\` (4096×4096 weight, H from 2048 tokens, 4-bit group 128 symmetric)."
   echo
   grep -v '^swift_seconds=' <<<"$swift_out"

@@ -70,6 +70,29 @@ public func gemm(
   }
 }
 
+/// `C = alpha · op(A) · op(B) + beta · C` (sgemm) on row-major buffers with leading dimensions,
+/// for updates of sub-matrices in place: `c` is `(m, n)` with row stride `ldc`; `a` is `(m, k)`
+/// (or `(k, m)` with `transposeA`) with row stride `lda`; `b` is `(k, n)` (or `(n, k)`) with
+/// row stride `ldb`.
+public func gemm(
+  m: Int, n: Int, k: Int, alpha: Float,
+  a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+  b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m \(m), n \(n), k \(k)")
+  precondition(
+    lda >= max(transposeA ? m : k, 1) && ldb >= max(transposeB ? k : n, 1) && ldc >= max(n, 1),
+    "gemm: leading dimensions lda \(lda), ldb \(ldb), ldc \(ldc) too small for m \(m), n \(n), k \(k)")
+  if m == 0 || n == 0 || k == 0 {
+    precondition(k > 0 || beta == 1, "gemm: k = 0 with beta ≠ 1 is not supported on buffers")
+    return
+  }
+  cblas_sgemm(
+    CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
+    blasInt(m), blasInt(n), blasInt(k), alpha, a, blasInt(lda), b, blasInt(ldb), beta, c, blasInt(ldc))
+}
+
 /// `H = alpha · Xᵀ X + beta · H` (ssyrk), with both triangles of `h` filled on return.
 ///
 /// `x` is `(n, d)`: one sample per row (n may be 0); `h` is `(d, d)` and must be symmetric on

@@ -90,6 +90,25 @@ public func triangularInverse(_ t: Tensor, upper: Bool) throws(LinearAlgebraErro
   return inverse
 }
 
+/// The inverse of the Cholesky factor of a symmetric positive-definite `(n, n)` matrix, in place
+/// (spotrf, then strtri on the same buffer): `L⁻¹` with `A = L Lᵀ`, or with `upper` `U⁻¹` with
+/// `A = Uᵀ U`. The same values as `triangularInverse(cholesky(a))` without their two copies; only
+/// the named triangle of `a` is read, and the other is zero on return. On a throw `a` is garbage.
+public func invertCholeskyFactor(_ a: inout Tensor, upper: Bool) throws(LinearAlgebraError) {
+  let n = requireSquare(a, "spotrf")
+  guard triangleIsFinite(a, upper: upper) else { throw .nonFiniteInput(routine: "spotrf") }
+  if n == 0 { return }
+  var order = Int32(n)
+  var uplo = lapackTriangle(rowMajorUpper: upper)
+  var diagonal = CChar(UInt8(ascii: "N"))
+  var info: Int32 = 0
+  a.withUnsafeMutableBufferPointer { spotrf_(&uplo, &order, $0.baseAddress!, &order, &info) }
+  if let error = choleskyFamilyError("spotrf", info: info) { throw error }
+  a.withUnsafeMutableBufferPointer { strtri_(&uplo, &diagonal, &order, $0.baseAddress!, &order, &info) }
+  if let error = choleskyFamilyError("strtri", info: info) { throw error }
+  clearTriangle(&a, keepUpper: upper)
+}
+
 /// Whether the triangle LAPACK will read (the row-major `upper` or lower one) is all finite.
 private func triangleIsFinite(_ a: Tensor, upper: Bool) -> Bool {
   let n = a.shape[0]
@@ -106,8 +125,11 @@ func clearTriangle(_ t: inout Tensor, keepUpper: Bool) {
   let n = t.shape[0]
   t.withUnsafeMutableBufferPointer { buffer in
     for row in 0..<n {
-      for column in 0..<n where keepUpper ? column < row : column > row {
-        buffer[row * n + column] = 0
+      let start = row * n
+      if keepUpper {
+        (buffer.baseAddress! + start).update(repeating: 0, count: row)
+      } else {
+        (buffer.baseAddress! + start + row + 1).update(repeating: 0, count: n - row - 1)
       }
     }
   }

@@ -47,6 +47,7 @@ struct BenchmarkGPTQ: ParsableCommand {
     let doublePrelude = median { _ = try? gptqDoublePreludeOnly(hessian, columns: columns) }
     let flops = gptqFlopCount(rows: rows, columns: columns, blockSize: options.blockSize)
     let sgemmRate = 2 * pow(4096.0, 3) / sgemm / 1e9
+    print("OpenBLAS kernels: \(BLASKernels.loadedCoreName)\n")
     print("| measurement | median seconds | GFLOP/s |")
     print("|---|---|---|")
     print(String(format: "| sgemm 4096³ | %.3f | %.1f |", sgemm, sgemmRate))
@@ -75,12 +76,13 @@ struct BenchmarkGPTQ: ParsableCommand {
 }
 
 /// The factorization alone: a 1-row, 1-bit-block solve would still run the block loop, so this
-/// times the same LAPACK work directly (Cholesky + triangular inverse of a `(C, C)` matrix).
+/// times the same LAPACK work directly (Cholesky + triangular inverse of a `(C, C)` matrix, in place).
 private func gptqPreludeOnly(_ hessian: Tensor, columns: Int) throws -> Tensor {
   var damped = hessian  // (C, C)
   let mean = (0..<columns).reduce(Float(0)) { $0 + hessian[$1, $1] } / Float(columns)
   for i in 0..<columns { damped[i, i] += 0.01 * mean }
-  return try triangularInverse(try cholesky(damped, upper: false), upper: false)
+  try invertCholeskyFactor(&damped, upper: false)
+  return damped
 }
 
 /// The Double retry route alone: `dpotrf`, `dpotri`, `dpotrf(upper)` of a `(C, C)` matrix.

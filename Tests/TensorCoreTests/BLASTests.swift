@@ -38,6 +38,34 @@ struct BLASTests {
     #expect(poisoned.scalars.allSatisfy { $0.isFinite }, "beta = 0 must not read C")
   }
 
+  @Test("gemm on buffers updates a sub-matrix in place, leaving the rest")
+  func gemmOnSubMatrices() {
+    // C[2..<9, 3..<20] of a (12, 24) buffer −= A[1..<6, 4..<11]ᵀ (7 × 5) · B[0..<5, 2..<19] (5 × 17).
+    let a = gaussianTensor(8, 13, seed: 8)  // A lies at rows 1..<6, columns 4..<11
+    let b = gaussianTensor(6, 21, seed: 9)  // B lies at rows 0..<5, columns 2..<19
+    let c0 = gaussianTensor(12, 24, seed: 10)
+    var c = c0
+    a.withUnsafeBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in
+        c.withUnsafeMutableBufferPointer { pc in
+          gemm(
+            m: 7, n: 17, k: 5, alpha: -1, a: pa.baseAddress! + 1 * 13 + 4, lda: 13, transposeA: true,
+            b: pb.baseAddress! + 2, ldb: 21, beta: 1, c: pc.baseAddress! + 2 * 24 + 3, ldc: 24)
+        }
+      }
+    }
+    let subA = Tensor(shape: [5, 7], scalars: (1..<6).flatMap { r in (4..<11).map { a[r, $0] } })
+    let subB = Tensor(shape: [5, 17], scalars: (0..<5).flatMap { r in (2..<19).map { b[r, $0] } })
+    let product = Reference.matmul(subA, subB, transposeA: true)  // (7, 17)
+    for r in 0..<12 {
+      for col in 0..<24 {
+        let inside = (2..<9).contains(r) && (3..<20).contains(col)
+        let expected = inside ? c0[r, col] - product[r - 2, col - 3] : c0[r, col]
+        #expect(abs(c[r, col] - expected) <= 1e-5 * max(1, abs(expected)), "(\(r), \(col))")
+      }
+    }
+  }
+
   @Test("empty dimensions give empty or zero products")
   func emptyDimensions() {
     #expect(matmul(Tensor(shape: [0, 3]), Tensor(shape: [3, 2])).shape == [0, 2])

@@ -73,6 +73,29 @@ struct LAPACKTests {
     }
   }
 
+  @Test("invertCholeskyFactor equals triangularInverse(cholesky(a)) in place", arguments: [1, 7, 33, 129])
+  func invertCholeskyFactorTwin(n: Int) throws {
+    let a = spdMatrix(n, seed: 24)
+    for upper in [false, true] {
+      var inPlace = a
+      try invertCholeskyFactor(&inPlace, upper: upper)
+      let expected = try triangularInverse(try cholesky(a, upper: upper), upper: upper)
+      #expect(relativeError(inPlace, expected) <= Tolerance.factorization, "upper \(upper)")
+      let factor = try cholesky(a, upper: upper)
+      #expect(relativeError(Reference.matmul(factor, inPlace), .identity(n)) <= Tolerance.factorization)
+    }
+    var indefinite = Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, -1, 0, 0, 0, 1])
+    #expect(throws: LinearAlgebraError.notPositiveDefinite(leadingMinor: 2)) {
+      try invertCholeskyFactor(&indefinite, upper: false)
+    }
+    var withNaN = Tensor.identity(3)
+    withNaN[2, 0] = .nan
+    #expect(throws: LinearAlgebraError.nonFiniteInput(routine: "spotrf")) { try invertCholeskyFactor(&withNaN, upper: false) }
+    var empty = Tensor(shape: [0, 0])
+    try invertCholeskyFactor(&empty, upper: true)
+    #expect(empty == Tensor(shape: [0, 0]))
+  }
+
   @Test("each failure is its own error case")
   func errors() {
     let indefinite = Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, -1, 0, 0, 0, 1])

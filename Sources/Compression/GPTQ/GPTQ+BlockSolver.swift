@@ -6,11 +6,11 @@ import TensorCore
 // columns (Algorithm 1 line 8); after the block, one GEMM per later block applies the block's
 // errors to it (line 10: W[:, i2:] −= E · U[i1:i2, i2:]).
 //
-// Layout: the weight is kept transposed and permuted, one tensor per block, so that a column of W
-// is a contiguous vector over the rows R and the cross-block update is a plain sgemm
-// `(B_m, R) −= U[k, m]ᵀ (B_m, B_k) · E (B_k, R)`. Line 8 itself is split the same way one level
-// down: rank-1 feedback inside panels of 32 columns (the kernel), sgemm from a panel to the later
-// panels of its block. Rows never interact inside a panel, so the kernel runs on row tiles that
+// Layout: the weight is kept transposed and permuted in one buffer, so that a column of W is a
+// contiguous vector over the rows R, a block is a run of rows, and the cross-block update is one
+// sgemm on sub-matrices in place: `W[i2:, :] (C − i2, R) −= U[i1:i2, i2:]ᵀ · E (B_k, R)`, U read
+// where it lies. Line 8 itself is split the same way one level down: rank-1 feedback inside
+// panels of 32 columns (the kernel), one sgemm from a panel to the rest of its block. Rows never interact inside a panel, so the kernel runs on row tiles that
 // stay in cache, in parallel; tile boundaries do not depend on the thread count, so results are
 // deterministic.
 // Legend: R = rows, C = columns, B_k = width of block k, p = processing position.
@@ -23,8 +23,9 @@ struct GPTQBlockSolver {
   let problem: GPTQProblem
   /// U, the upper Cholesky factor of H⁻¹ in processing order. // (C, C)
   let upper: [Float]
-  /// Block-start values of every block (later blocks receive the cross-block updates). // (B_k, R)
-  var blocks: [Tensor]
+  /// The weight, transposed and permuted: rows of later blocks receive the cross-block updates,
+  /// rows of the current block the in-block ones. // (C, R)
+  var work: [Float]
   /// Scales in group-creation order. // (G, R)
   var scales: [Float]
   /// Zero points in group-creation order. // (G, R)
@@ -37,37 +38,33 @@ struct GPTQBlockSolver {
   init(problem: GPTQProblem, upper: [Float]) {
     self.problem = problem
     self.upper = upper
-    blocks = problem.blocks
+    work = problem.transposed
     scales = problem.presetScales
     zeros = problem.presetZeros
     codesByPosition = [UInt8](repeating: 0, count: problem.columns * problem.rows)
   }
 
   mutating func run() {
-    let (columns, blockSize) = (problem.columns, problem.options.blockSize)
-    for k in blocks.indices {
-      let start = k * blockSize
+    let (columns, rows, blockSize) = (problem.columns, problem.rows, problem.options.blockSize)
+    var errors = [Float](repeating: 0, count: min(blockSize, columns) * rows)  // (B_k, R)
+    for start in stride(from: 0, to: columns, by: blockSize) {
       let count = min(blockSize, columns - start)
       let groups = groupsOfBlock(start: start, count: count)
-      var errors = Tensor(shape: [count, problem.rows])  // (B_k, R)
-      quantizeBlockInPanels(block: k, start: start, count: count, groups: groups, errors: &errors)
-      for m in (k + 1)..<max(blocks.count, k + 1) {
-        let mStart = m * blockSize
-        let mCount = min(blockSize, columns - mStart)
-        let coupling = submatrix(rows: start..<(start + count), columns: mStart..<(mStart + mCount))
-        gemm(coupling, errors, into: &blocks[m], alpha: -1, beta: 1, transposeA: true)
+      quantizeBlockInPanels(start: start, count: count, groups: groups, errors: &errors)
+      let end = start + count
+      guard end < columns else { break }
+      // W[end:, :] −= U[start:end, end:]ᵀ · E
+      upper.withUnsafeBufferPointer { u in
+        errors.withUnsafeBufferPointer { e in
+          work.withUnsafeMutableBufferPointer { w in
+            gemm(
+              m: columns - end, n: rows, k: count, alpha: -1,
+              a: u.baseAddress! + start * columns + end, lda: columns, transposeA: true,
+              b: e.baseAddress!, ldb: rows, beta: 1, c: w.baseAddress! + end * rows, ldc: rows)
+          }
+        }
       }
-      blocks[k] = Tensor(shape: [0, problem.rows])  // no longer needed
     }
-  }
-
-  /// `U[rows, columns]` as a tensor. // (|rows|, |columns|)
-  func submatrix(rows: Range<Int>, columns: Range<Int>) -> Tensor {
-    let n = problem.columns
-    var out = [Float]()
-    out.reserveCapacity(rows.count * columns.count)
-    for i in rows { out.append(contentsOf: upper[(i * n + columns.lowerBound)..<(i * n + columns.upperBound)]) }
-    return Tensor(shape: [rows.count, columns.count], scalars: out)
   }
 
   /// The group (row of `scales`) of each column of the block starting at `start`, fitting new
@@ -89,14 +86,14 @@ struct GPTQBlockSolver {
 
   /// Appends the grids of every row over the columns at `positions` (current values).
   mutating func fitGroup(positions: Range<Int>) {
-    let (rows, blockSize) = (problem.rows, problem.options.blockSize)
+    let rows = problem.rows
     var minimum = [Float](repeating: 0, count: rows)
     var maximum = [Float](repeating: 0, count: rows)
     minimum.withUnsafeMutableBufferPointer { minimum in
       maximum.withUnsafeMutableBufferPointer { maximum in
-        for p in positions {
-          blocks[p / blockSize].withUnsafeBufferPointer { block in
-            let column = block.baseAddress! + (p % blockSize) * rows
+        work.withUnsafeBufferPointer { work in
+          for p in positions {
+            let column = work.baseAddress! + p * rows
             for r in 0..<rows {
               minimum[r] = min(minimum[r], column[r])
               maximum[r] = max(maximum[r], column[r])
@@ -115,48 +112,41 @@ struct GPTQBlockSolver {
     }
   }
 
-  /// Quantizes block `k` (columns `start..<start + count`) panel by panel: rank-1 feedback inside
-  /// a panel of `panelWidth` columns (the kernel), one sgemm from each panel to each later panel
-  /// of the block. The same updates as rank-1 feedback across the whole block, with most of the
-  /// flops in sgemm. Writes the block's scaled errors into `errors`. // (B_k, R)
-  mutating func quantizeBlockInPanels(
-    block k: Int, start: Int, count: Int, groups: [Int], errors: inout Tensor
-  ) {
-    let rows = problem.rows
-    let starts = Array(stride(from: 0, to: count, by: panelWidth))
-    let blockStart = blocks[k].scalars  // (B_k, R), block-start values
-    var panels = starts.map { s in  // each (P, R)
+  /// Quantizes the block of columns `start..<start + count` panel by panel: rank-1 feedback inside
+  /// a panel of `panelWidth` columns (the kernel), one sgemm from each panel to the rest of the
+  /// block. The same updates as rank-1 feedback across the whole block, with most of the flops in
+  /// sgemm. Writes the block's scaled errors into `errors`. // (B_k, R)
+  mutating func quantizeBlockInPanels(start: Int, count: Int, groups: [Int], errors: inout [Float]) {
+    let (rows, columns) = (problem.rows, problem.columns)
+    for s in stride(from: 0, to: count, by: panelWidth) {
       let n = min(panelWidth, count - s)
-      return Tensor(shape: [n, rows], scalars: Array(blockStart[(s * rows)..<((s + n) * rows)]))
-    }
-    for (index, s) in starts.enumerated() {
-      let n = panels[index].shape[0]
-      var panelErrors = Tensor(shape: [n, rows])  // (P, R)
-      quantizeBlock(
-        start: start + s, count: n, groups: Array(groups[s..<(s + n)]), work: &panels[index],
-        errors: &panelErrors)
-      for later in (index + 1)..<starts.count {
-        let laterStart = start + starts[later]
-        let coupling = submatrix(
-          rows: (start + s)..<(start + s + n),
-          columns: laterStart..<(laterStart + panels[later].shape[0]))
-        gemm(coupling, panelErrors, into: &panels[later], alpha: -1, beta: 1, transposeA: true)
-      }
-      errors.withUnsafeMutableBufferPointer { e in
-        panelErrors.withUnsafeBufferPointer { pe in
-          (e.baseAddress! + s * rows).update(from: pe.baseAddress!, count: n * rows)
+      quantizePanel(start: start + s, count: n, groups: Array(groups[s..<(s + n)]), errors: &errors, offset: s)
+      let rest = count - s - n
+      guard rest > 0 else { continue }
+      // W[start+s+n : start+count, :] −= U[start+s : start+s+n, start+s+n : start+count]ᵀ · E_panel
+      let (panelStart, laterStart) = (start + s, start + s + n)
+      upper.withUnsafeBufferPointer { u in
+        errors.withUnsafeBufferPointer { e in
+          work.withUnsafeMutableBufferPointer { w in
+            gemm(
+              m: rest, n: rows, k: n, alpha: -1,
+              a: u.baseAddress! + panelStart * columns + laterStart, lda: columns, transposeA: true,
+              b: e.baseAddress! + s * rows, ldb: rows, beta: 1, c: w.baseAddress! + laterStart * rows, ldc: rows)
+          }
         }
       }
     }
   }
 
-  /// Quantizes the `count` columns of the block at `start` in `work`, writing their codes, their
-  /// scaled errors `(w − q) / d` into `errors` and adding their loss.
-  mutating func quantizeBlock(
-    start: Int, count: Int, groups: [Int], work: inout Tensor, errors: inout Tensor
-  ) {
-    let rows = problem.rows
-    let diagonalBlock = submatrix(rows: start..<(start + count), columns: start..<(start + count))
+  /// Quantizes the `count` columns at `start` in place in `work`, writing their codes, their scaled
+  /// errors `(w − q) / d` into `errors` from row `offset` on and adding their loss.
+  mutating func quantizePanel(start: Int, count: Int, groups: [Int], errors: inout [Float], offset: Int) {
+    let (rows, columns) = (problem.rows, problem.columns)
+    var diagonalBlock = [Float]()  // U[start..<start+count, start..<start+count] // (P, P)
+    diagonalBlock.reserveCapacity(count * count)
+    for i in start..<(start + count) {
+      diagonalBlock.append(contentsOf: upper[(i * columns + start)..<(i * columns + start + count)])
+    }
     let zeroPoints = zeros.map(Float.init)
     let tiles = (rows + rowTile - 1) / rowTile
     var partialLoss = [Double](repeating: 0, count: tiles)
@@ -169,8 +159,8 @@ struct GPTQBlockSolver {
               codesByPosition.withUnsafeMutableBufferPointer { codes in
                 partialLoss.withUnsafeMutableBufferPointer { losses in
                   let kernel = GPTQBlockKernel(
-                    rows: rows, count: count, maxCode: maxCode, work: w.baseAddress!,
-                    errors: e.baseAddress!, u: u.baseAddress!, scales: s.baseAddress!,
+                    rows: rows, count: count, maxCode: maxCode, work: w.baseAddress! + start * rows,
+                    errors: e.baseAddress! + offset * rows, u: u.baseAddress!, scales: s.baseAddress!,
                     zeros: z.baseAddress!, groups: groups,
                     codes: codes.baseAddress! + start * rows, losses: losses.baseAddress!)
                   DispatchQueue.concurrentPerform(iterations: tiles) { kernel.run(tile: $0) }
@@ -184,16 +174,18 @@ struct GPTQBlockSolver {
     loss += partialLoss.reduce(0, +)
   }
 
-  /// Codes `(R, C)` in original column order from the processing-order `(C, R)` buffer.
+  /// Codes `(R, C)` in original column order from the processing-order `(C, R)` buffer, in 64 × 64
+  /// tiles.
   func codesInOriginalOrder(permutation: [Int]) -> [UInt8] {
     let (rows, columns) = (problem.rows, problem.columns)
     var codes = [UInt8](repeating: 0, count: rows * columns)  // (R, C)
     codesByPosition.withUnsafeBufferPointer { source in
       codes.withUnsafeMutableBufferPointer { codes in
         for r0 in stride(from: 0, to: rows, by: 64) {
-          for p in 0..<columns {
-            let c = permutation[p]
-            for r in r0..<min(r0 + 64, rows) { codes[r * columns + c] = source[p * rows + r] }
+          for p0 in stride(from: 0, to: columns, by: 64) {
+            for r in r0..<min(r0 + 64, rows) {
+              for p in p0..<min(p0 + 64, columns) { codes[r * columns + permutation[p]] = source[p * rows + r] }
+            }
           }
         }
       }

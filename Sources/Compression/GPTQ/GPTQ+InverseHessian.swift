@@ -46,37 +46,23 @@ extension GPTQInverseHessian {
   }
 
   /// U = J L⁻¹ J with J(H + λI)J = L Lᵀ, in Float32; nil if a step fails or U is not finite.
+  /// J X J of a row-major `(C, C)` matrix is its buffer reversed, so both reversals are in place.
   static func floatFactor(_ h: [Float], n: Int, lambda: Float) -> [Float]? {
-    var reversed = Tensor(shape: [n, n])  // (C, C), lower triangle of J(H + λI)J
-    h.withUnsafeBufferPointer { h in
-      reversed.withUnsafeMutableBufferPointer { r in
-        for a in 0..<n {
-          let source = (n - 1 - a) * n + (n - 1)
-          for b in 0...a { r[a * n + b] = h[source - b] }
-          r[a * n + a] += lambda
-        }
-      }
+    var work = Tensor(shape: [n, n], scalars: Array(h.reversed()))  // (C, C), J H J
+    work.withUnsafeMutableBufferPointer { w in
+      for a in 0..<n { w[a * n + a] += lambda }
     }
-    guard let lower = try? cholesky(reversed, upper: false),
-      let inverse = try? triangularInverse(lower, upper: false)
-    else { return nil }
-    var u = [Float](repeating: 0, count: n * n)  // (C, C)
-    let finite = inverse.withUnsafeBufferPointer { inv in
-      u.withUnsafeMutableBufferPointer { u in
-        var finite = true
-        for i in 0..<n {
-          let source = (n - 1 - i) * n + (n - 1)
-          for j in i..<n {
-            let value = inv[source - j]
-            u[i * n + j] = value
-            finite = finite && value.isFinite
-          }
-          finite = finite && u[i * n + i] > 0
-        }
-        return finite
+    guard (try? invertCholeskyFactor(&work, upper: false)) != nil else { return nil }  // L⁻¹
+    work.withUnsafeMutableBufferPointer { buffer in var all = buffer; all.reverse() }  // U = J L⁻¹ J, upper // (C, C)
+    let finite = work.withUnsafeBufferPointer { u in
+      var finite = true
+      for i in 0..<n {
+        for j in i..<n { finite = finite && u[i * n + j].isFinite }
+        finite = finite && u[i * n + i] > 0
       }
+      return finite
     }
-    return finite ? u : nil
+    return finite ? work.scalars : nil
   }
 
   /// The reference's route in Double: L = chol(H + λI), H⁻¹ from L, U = chol(H⁻¹, upper); rounded

@@ -87,9 +87,9 @@ struct GPTQProblem {
   let presetScales: [Float]
   /// Zero points matching `presetScales`. // (G, R)
   let presetZeros: [Int32]
-  /// Block `k`: permuted columns `[k·B, min((k+1)·B, C))` of the weight with dead columns zeroed,
-  /// one column per tensor row. // (B_k, R)
-  let blocks: [Tensor]
+  /// The weight with dead columns zeroed, transposed and permuted: row `p` is column `perm[p]`,
+  /// so block `k` is rows `[k·B, min((k+1)·B, C))`. // (C, R)
+  let transposed: [Float]
 
   init(weight: Tensor, hessian: Tensor, options: GPTQOptions) {
     let (rows, columns) = (weight.shape[0], weight.shape[1])
@@ -106,8 +106,10 @@ struct GPTQProblem {
       : Array(0..<columns)
     permutedHessian = Self.permuted(hessian, dead: dead, permutation: permutation)
     var zeroed = weight  // (R, C), dead columns 0
-    zeroed.withUnsafeMutableBufferPointer { w in
-      for r in 0..<rows { for c in 0..<columns where dead[c] { w[r * columns + c] = 0 } }
+    if deadColumns > 0 {
+      zeroed.withUnsafeMutableBufferPointer { w in
+        for r in 0..<rows { for c in 0..<columns where dead[c] { w[r * columns + c] = 0 } }
+      }
     }
     let width = options.scheme.groupWidth(columns: columns)
     if options.scheme.groupSize == nil {
@@ -120,7 +122,7 @@ struct GPTQProblem {
     } else {
       (presetScales, presetZeros) = ([], [])
     }
-    blocks = Self.transposedBlocks(zeroed, permutation: permutation, blockSize: options.blockSize)
+    transposed = Self.transposed(zeroed, permutation: permutation)
   }
 
   /// `H[perm][:, perm]` read from the lower triangle of `h`, with `H[i, i] = 1` for dead `i`.
@@ -150,24 +152,23 @@ struct GPTQProblem {
     return out
   }
 
-  /// The permuted columns of `w` `(R, C)` as rows of blocks of `blockSize`, in 64-row tiles.
-  static func transposedBlocks(_ w: Tensor, permutation: [Int], blockSize: Int) -> [Tensor] {
+  /// The permuted columns of `w` `(R, C)` as rows, in 64 × 64 tiles. // (C, R)
+  static func transposed(_ w: Tensor, permutation: [Int]) -> [Float] {
     let (rows, columns) = (w.shape[0], w.shape[1])
-    return stride(from: 0, to: columns, by: blockSize).map { start in
-      let count = min(blockSize, columns - start)
-      var block = Tensor(shape: [count, rows])  // (B_k, R)
-      w.withUnsafeBufferPointer { w in
-        block.withUnsafeMutableBufferPointer { b in
+    var out = [Float](repeating: 0, count: columns * rows)  // (C, R)
+    w.withUnsafeBufferPointer { w in
+      out.withUnsafeMutableBufferPointer { out in
+        for p0 in stride(from: 0, to: columns, by: 64) {
           for r0 in stride(from: 0, to: rows, by: 64) {
-            for i in 0..<count {
-              let c = permutation[start + i]
-              for r in r0..<min(r0 + 64, rows) { b[i * rows + r] = w[r * columns + c] }
+            for p in p0..<min(p0 + 64, columns) {
+              let c = permutation[p]
+              for r in r0..<min(r0 + 64, rows) { out[p * rows + r] = w[r * columns + c] }
             }
           }
         }
       }
-      return block
     }
+    return out
   }
 
   /// `g_idx` by original column (passes.md §1.2): `perm[p] / gs` under act-order with static
