@@ -3,16 +3,16 @@ import TensorCore
 
 // The lazy-batch loop of GPTQ (arXiv 2210.17323, Algorithm 1 lines 4–11): columns in blocks of
 // B; inside a block every column is quantized and its error fed back to the block's remaining
-// columns (Algorithm 1 line 8); after the block, one GEMM per later block applies the block's
-// errors to it (line 10: W[:, i2:] −= E · U[i1:i2, i2:]).
+// columns (Algorithm 1 line 8); after the block, one GEMM applies the block's errors to all later
+// columns (line 10: W[:, i2:] −= E · U[i1:i2, i2:]).
 //
 // Layout: the weight is kept transposed and permuted in one buffer, so that a column of W is a
 // contiguous vector over the rows R, a block is a run of rows, and the cross-block update is one
 // sgemm on sub-matrices in place: `W[i2:, :] (C − i2, R) −= U[i1:i2, i2:]ᵀ · E (B_k, R)`, U read
 // where it lies. Line 8 itself is split the same way one level down: rank-1 feedback inside
-// panels of 32 columns (the kernel), one sgemm from a panel to the rest of its block. Rows never interact inside a panel, so the kernel runs on row tiles that
-// stay in cache, in parallel; tile boundaries do not depend on the thread count, so results are
-// deterministic.
+// panels of 32 columns (the kernel), one sgemm from a panel to the rest of its block. Rows never
+// interact inside a panel, so the kernel runs on row tiles that stay in cache, in parallel; tile
+// boundaries do not depend on the thread count, so results are deterministic.
 // Legend: R = rows, C = columns, B_k = width of block k, p = processing position.
 
 /// Columns per panel of the in-block loop (see `quantizeBlockInPanels`).
@@ -35,10 +35,11 @@ struct GPTQBlockSolver {
   /// The reference's `Losses` sum.
   var loss: Double = 0
 
-  init(problem: GPTQProblem, upper: [Float]) {
+  /// `work` is the problem's transposed weight, handed over so that it is not copied.
+  init(problem: GPTQProblem, work: [Float], upper: [Float]) {
     self.problem = problem
     self.upper = upper
-    work = problem.transposed
+    self.work = work
     scales = problem.presetScales
     zeros = problem.presetZeros
     codesByPosition = [UInt8](repeating: 0, count: problem.columns * problem.rows)

@@ -49,7 +49,9 @@ public func gptqQuantize(
   let factor = try GPTQInverseHessian.factor(
     problem.permutedHessian, columns: columns, options: options)
   problem.permutedHessian = []  // (C, C) no longer needed: keep the peak memory down
-  var solver = GPTQBlockSolver(problem: problem, upper: factor.upper)
+  let work = problem.transposed
+  problem.transposed = []  // the solver's `work` is the only copy
+  var solver = GPTQBlockSolver(problem: problem, work: work, upper: factor.upper)
   solver.run()
   let matrix = QuantizedMatrix(
     rows: rows, columns: columns, scheme: options.scheme,
@@ -72,7 +74,7 @@ func firstNonFinite(_ t: Tensor) -> (Int, Int)? {
 }
 
 /// Everything fixed before the first column is quantized: dead columns, the permutation, the
-/// grids known in advance, the permuted Hessian and the permuted, transposed weight blocks.
+/// grids known in advance, the permuted Hessian and the permuted, transposed weight.
 struct GPTQProblem {
   let rows: Int
   let columns: Int
@@ -89,7 +91,7 @@ struct GPTQProblem {
   let presetZeros: [Int32]
   /// The weight with dead columns zeroed, transposed and permuted: row `p` is column `perm[p]`,
   /// so block `k` is rows `[k·B, min((k+1)·B, C))`. // (C, R)
-  let transposed: [Float]
+  var transposed: [Float]
 
   init(weight: Tensor, hessian: Tensor, options: GPTQOptions) {
     let (rows, columns) = (weight.shape[0], weight.shape[1])
