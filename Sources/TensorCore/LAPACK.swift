@@ -39,18 +39,28 @@ private func runSquare(
   _ call: (UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>,
            UnsafeMutablePointer<Int32>) -> Void
 ) throws(LinearAlgebraError) -> Tensor {
-  let n = requireSquare(a, routine)
+  _ = requireSquare(a, routine)
   guard triangleIsFinite(a, upper: upper) else { throw .nonFiniteInput(routine: routine) }
   var result = a  // (n, n)
-  if n == 0 { return result }
+  try runSquareInPlace(&result, routine: routine, upper: upper, call)
+  return result
+}
+
+/// Runs an in-place LAPACK routine of the shape `(uplo, n, a, lda, info)` on `a` itself.
+private func runSquareInPlace(
+  _ a: inout Tensor, routine: String, upper: Bool,
+  _ call: (UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>,
+           UnsafeMutablePointer<Int32>) -> Void
+) throws(LinearAlgebraError) {
+  let n = requireSquare(a, routine)
+  if n == 0 { return }
   var order = Int32(n)
   var uplo = lapackTriangle(rowMajorUpper: upper)
   var info: Int32 = 0
-  result.withUnsafeMutableBufferPointer { buffer in
+  a.withUnsafeMutableBufferPointer { buffer in
     call(&uplo, &order, buffer.baseAddress!, &info)
   }
   if let error = choleskyFamilyError(routine, info: info) { throw error }
-  return result
 }
 
 /// The Cholesky factor of a symmetric positive-definite `(n, n)` matrix (spotrf): lower `L`
@@ -95,17 +105,15 @@ public func triangularInverse(_ t: Tensor, upper: Bool) throws(LinearAlgebraErro
 /// `A = Uᵀ U`. The same values as `triangularInverse(cholesky(a))` without their two copies; only
 /// the named triangle of `a` is read, and the other is zero on return. On a throw `a` is garbage.
 public func invertCholeskyFactor(_ a: inout Tensor, upper: Bool) throws(LinearAlgebraError) {
-  let n = requireSquare(a, "spotrf")
+  _ = requireSquare(a, "spotrf")
   guard triangleIsFinite(a, upper: upper) else { throw .nonFiniteInput(routine: "spotrf") }
-  if n == 0 { return }
-  var order = Int32(n)
-  var uplo = lapackTriangle(rowMajorUpper: upper)
-  var diagonal = CChar(UInt8(ascii: "N"))
-  var info: Int32 = 0
-  a.withUnsafeMutableBufferPointer { spotrf_(&uplo, &order, $0.baseAddress!, &order, &info) }
-  if let error = choleskyFamilyError("spotrf", info: info) { throw error }
-  a.withUnsafeMutableBufferPointer { strtri_(&uplo, &diagonal, &order, $0.baseAddress!, &order, &info) }
-  if let error = choleskyFamilyError("strtri", info: info) { throw error }
+  try runSquareInPlace(&a, routine: "spotrf", upper: upper) { uplo, n, pointer, info in
+    spotrf_(uplo, n, pointer, n, info)
+  }
+  try runSquareInPlace(&a, routine: "strtri", upper: upper) { uplo, n, pointer, info in
+    var diagonal = CChar(UInt8(ascii: "N"))
+    strtri_(uplo, &diagonal, n, pointer, n, info)
+  }
   clearTriangle(&a, keepUpper: upper)
 }
 

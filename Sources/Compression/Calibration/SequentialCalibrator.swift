@@ -62,15 +62,10 @@ public struct SequentialCalibrator: Sendable {
         for name in targets { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, hessians[name]!)) }
       }
       for index in calibration.samples.indices {
-        let input = try store.get(index)
-        if tapes != nil {
-          tapes![index].prepare(firstOpen: lastOpen)
-          var none = NoObserver()
-          try store.set(index, model.blocks[b](input, observer: &none, tape: &tapes![index]))
-          tapes![index] = BlockTape()  // the block is done: free its outputs
-        } else {
-          try store.set(index, model.blocks[b](input))
-        }
+        var none = NoObserver()
+        let output = run(model.blocks[b], try store.get(index), observer: &none, tapes: &tapes, index: index, firstOpen: lastOpen)
+        tapes?[index] = BlockTape()  // the block is done: free its outputs
+        try store.set(index, output)
       }
     }
     progress?(.init(stage: "calibrate", completed: total, total: total, item: ""))
@@ -94,14 +89,19 @@ public struct SequentialCalibrator: Sendable {
     for name in names { observer.accumulators[name] = HessianAccumulator(columns: block.weights[name]!.shape[1]) }
     for index in 0..<count {
       observer.pending = Set(names)
-      if tapes != nil {
-        tapes![index].prepare(firstOpen: firstOpen)
-        _ = block(try store.get(index), observer: &observer, tape: &tapes![index])
-      } else {
-        _ = block(try store.get(index), observer: &observer)
-      }
+      _ = run(block, try store.get(index), observer: &observer, tapes: &tapes, index: index, firstOpen: firstOpen)
     }
     return observer.accumulators
+  }
+
+  /// Runs `block` on sample `index`'s input, through its tape (prepared for `firstOpen`) if any.
+  private func run<Observer: ActivationObserver>(
+    _ block: BlockRunner, _ input: HiddenStates, observer: inout Observer, tapes: inout [BlockTape]?, index: Int,
+    firstOpen: Int
+  ) -> HiddenStates {
+    guard tapes != nil else { return block(input, observer: &observer) }
+    tapes![index].prepare(firstOpen: firstOpen)
+    return block(input, observer: &observer, tape: &tapes![index])
   }
 
   /// An upper bound of the tapes' bytes for one block: every linear's output and one attention
