@@ -96,15 +96,19 @@ struct BlockPass<Observer: ActivationObserver> {
   /// satisfied, returns zeros (B·T, O) instead of computing. With a tape, the call may instead
   /// replay its kept output or return zeros unseen (see `BlockTape`).
   mutating func linears(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
-    let outputs = prefixes.map { tensor($0 + ".weight").shape[0] }
-    return taped(.linears(prefixes.map { $0 + ".weight" })) { pass in pass.computeLinears(x, prefixes) } zeros: {
-      outputs.map { Tensor(shape: [x.shape[0], $0]) }
+    taped(.linears(prefixes.map { $0 + ".weight" })) { pass in pass.computeLinears(x, prefixes) } zeros: { pass in
+      pass.zeroOutputs(x, prefixes)
     }
+  }
+
+  /// What the linears `prefixes` return on `x` when they are not computed: zeros (B·T, O) each.
+  private func zeroOutputs(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
+    prefixes.map { Tensor(shape: [x.shape[0], tensor($0 + ".weight").shape[0]]) }
   }
 
   /// Runs call `call` as the tape says: `compute` it (and keep it), replay it, or return `zeros`.
   private mutating func taped(
-    _ call: BlockTape.Call, compute: (inout Self) -> [Tensor], zeros: () -> [Tensor]
+    _ call: BlockTape.Call, compute: (inout Self) -> [Tensor], zeros: (Self) -> [Tensor]
   ) -> [Tensor] {
     let index = calls
     calls += 1
@@ -120,7 +124,7 @@ struct BlockPass<Observer: ActivationObserver> {
     case .replay:
       return tape!.replay(index)
     case .skip:
-      return zeros()
+      return zeros(self)
     }
   }
 
@@ -129,9 +133,7 @@ struct BlockPass<Observer: ActivationObserver> {
       let real = input.realRows(x)  // (Σ Lb, I)
       for prefix in prefixes { observer.observeLinearInput(block: block, name: prefix + ".weight", input: real) }
     }
-    if observer.isSatisfied {
-      return prefixes.map { Tensor(shape: [x.shape[0], tensor($0 + ".weight").shape[0]]) }
-    }
+    if observer.isSatisfied { return zeroOutputs(x, prefixes) }
     return prefixes.map { Inference.linear(x, weight: tensor($0 + ".weight"), bias: weights[$0 + ".bias"]) }
   }
 
@@ -141,7 +143,7 @@ struct BlockPass<Observer: ActivationObserver> {
   /// Attention over the input's sequences; reports the probabilities to the observer. Zeros
   /// shaped like `q` once the observer is satisfied.
   mutating func attend(q: Tensor, k: Tensor, v: Tensor, shape: AttentionShape) -> Tensor {
-    taped(.attention) { pass in [pass.computeAttention(q: q, k: k, v: v, shape: shape)] } zeros: {
+    taped(.attention) { pass in [pass.computeAttention(q: q, k: k, v: v, shape: shape)] } zeros: { _ in
       [Tensor(shape: q.shape)]
     }[0]
   }
