@@ -77,14 +77,30 @@ public final class SafetensorsFile: Sendable {
   }
 
   /// Calls `body` with the bytes of `tensor`, which must come from this file's header.
+  ///
+  /// Afterwards the pages the bytes lie on are released from this process (`MADV_DONTNEED`; they
+  /// stay in the page cache and read back unchanged), so reading a checkpoint tensor by tensor
+  /// keeps about one tensor resident, not the whole file.
   public func withBytes<R>(
     of tensor: TensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R
   ) rethrows -> R {
     precondition(
       header[tensor.name] == tensor,
       "tensor `\(tensor.name)` \(tensor.dtype.rawValue) \(tensor.shape) is not an entry of \(path)")
-    let start = UnsafeRawPointer(bitPattern: address)! + header.dataStart + tensor.dataOffsets.lowerBound
+    let offset = header.dataStart + tensor.dataOffsets.lowerBound
+    defer { releasePages(offset..<offset + tensor.byteCount) }
+    let start = UnsafeRawPointer(bitPattern: address)! + offset
     return try body(UnsafeRawBufferPointer(start: start, count: tensor.byteCount))
+  }
+
+  /// Drops the mapping's pages covering `range` from the resident set. The mapping is private and
+  /// read-only, so the next access reads the same bytes from the file again.
+  private func releasePages(_ range: Range<Int>) {
+    guard !range.isEmpty else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let lower = range.lowerBound / page * page
+    let upper = min((range.upperBound + page - 1) / page * page, (fileSize + page - 1) / page * page)
+    _ = madvise(UnsafeMutableRawPointer(bitPattern: address)! + lower, upper - lower, MADV_DONTNEED)
   }
 
   /// Calls `body` with the bytes of the tensor named `name`; throws

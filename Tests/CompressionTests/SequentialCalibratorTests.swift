@@ -101,4 +101,28 @@ import Testing
       #expect(inMemory.blocks[b].weights == spilled.blocks[b].weights)
     }
   }
+
+  /// A streamed model (each block read in its turn and dropped after) gives the solver the same
+  /// weights and Hessians as a resident one, and ends with every block unloaded.
+  @Test func streamedBlocksGiveTheSameResult() throws {
+    var resident = try Self.model()
+    let folder = try ModelFolder(path: Fixtures.path("inference/llama"))
+    var streamed = try loadTransformer(config: folder.config, weights: folder.weights(), residency: .streamed)
+    let calibration = Self.calibration(resident)
+    let selected = Set(resident.blocks.flatMap(\.linearNames))
+    final class Solved: @unchecked Sendable { var weights: [String: Tensor] = [:] }
+    let solved = Solved()
+    let solve: SequentialCalibrator.Solve = { name, weight, hessian in
+      let result = weight + (1e-3 / Float(hessian.tokenCount)) * Tensor(shape: weight.shape, repeating: 1)
+      solved.weights[name] = result
+      return result
+    }
+    try SequentialCalibrator().run(model: &resident, calibration: calibration, selected: selected, solve: solve)
+    try SequentialCalibrator().run(model: &streamed, calibration: calibration, selected: selected, solve: solve)
+    #expect(streamed.blocks.allSatisfy { !$0.isLoaded })
+    for name in selected {
+      let block = resident.blocks.first { $0.linearNames.contains(name) }!
+      #expect(solved.weights[name] == block.weights[name])
+    }
+  }
 }

@@ -27,6 +27,29 @@ struct WeightLoadingTests {
     }
   }
 
+  /// A streamed model checks every block tensor up front but reads a block's weights only at
+  /// `load()`; loaded, the block equals the resident one, and `unload()` drops its weights.
+  @Test func streamedBlocksLoadInTheirTurn() throws {
+    let (config, source) = try llamaSource()
+    let resident = try LlamaModel(config: config, weights: source)
+    var streamed = try LlamaModel(config: config, weights: source, residency: .streamed)
+    #expect(streamed.blocks.allSatisfy { $0.isStreamed && !$0.isLoaded })
+    try streamed.blocks[1].load()
+    #expect(streamed.blocks[1].weights == resident.blocks[1].weights)
+    let input = resident.embed(.tokens([[1, 2, 3]]))
+    #expect(streamed.blocks[1](input).values == resident.blocks[1](input).values)
+    streamed.blocks[1].unload()
+    #expect(!streamed.blocks[1].isLoaded)
+    var resident1 = resident.blocks[1]
+    resident1.unload()
+    #expect(resident1.isLoaded && !resident1.isStreamed)
+    var missing = source
+    missing.tensors["model.layers.1.mlp.up_proj.weight"] = nil
+    #expect(throws: InferenceError.missingTensor(name: "model.layers.1.mlp.up_proj.weight")) {
+      try LlamaModel(config: config, weights: missing, residency: .streamed)
+    }
+  }
+
   @Test func shapeMismatchNamesBothShapes() throws {
     var (config, source) = try llamaSource()
     config.kvHeadCount = 4

@@ -3,13 +3,27 @@ import Inference
 import Safetensors
 import TensorCore
 
+/// What the pipeline keeps of a solved layer until it writes it: the encoding and the report's
+/// figures. The dense approximation is dropped once the sequential loop has used it, so that
+/// memory does not grow with the model.
+struct CalibratedTensor {
+  var result: WorkingTensor
+  var details: LayerRecord
+
+  init(_ layer: SolvedLayer, hessianSource: String) {
+    result = layer.result
+    details = layer.details
+    details.hessianSource = hessianSource
+  }
+}
+
 /// Gets a calibrated pass its statistics and runs it over the selected weights, by one of the
 /// three routes of issue 4: the sequential loop over calibration data, a Hessian file, or H = I.
 enum CalibrationDriver {
   static func solve(
     pass: any CalibratedPass, passName: String, names: Set<String>, checkpoint: SafetensorsCheckpoint,
     input: ModelLocation, modelType: String?, request: CalibrationRequest, progress: ProgressHandler?
-  ) throws(CompressionError) -> [String: SolvedLayer] {
+  ) throws(CompressionError) -> [String: CalibratedTensor] {
     if let data = request.dataPath {
       return try sequential(
         pass: pass, names: names, checkpoint: checkpoint, input: input, modelType: modelType, data: data,
@@ -27,17 +41,16 @@ enum CalibrationDriver {
     } else {
       throw .calibrationRequired(pass: passName)
     }
-    var results: [String: SolvedLayer] = [:]
+    var results: [String: CalibratedTensor] = [:]
     for (index, name) in names.sorted().enumerated() {
       progress?(.init(stage: passName, completed: index, total: names.count, item: name))
       let info = checkpoint[name]!
       let layout = WeightLayout.of(name: name, modelType: modelType)
       let stored = try readBytes(name, from: checkpoint) { Tensor(decoding: $0, dtype: info.dtype, shape: info.shape) }
       let weight = layout == .outIn ? stored : stored.transposed()  // (out, in)
-      var solved = try pass.solve(
+      let solved = try pass.solve(
         weight: weight, hessian: hessians[name]!, name: name, dtype: info.dtype, originalShape: info.shape, layout: layout)
-      solved.details.hessianSource = source
-      results[name] = solved
+      results[name] = CalibratedTensor(solved, hessianSource: source)
     }
     return results
   }
@@ -62,25 +75,24 @@ enum CalibrationDriver {
   private static func sequential(
     pass: any CalibratedPass, names: Set<String>, checkpoint: SafetensorsCheckpoint, input: ModelLocation,
     modelType: String?, data: String, request: CalibrationRequest, progress: ProgressHandler?
-  ) throws(CompressionError) -> [String: SolvedLayer] {
+  ) throws(CompressionError) -> [String: CalibratedTensor] {
     guard let folder = input.folder else { throw .calibrationNeedsModelFolder(path: input.path) }
-    let loaded = try LoadedModel(path: folder)
+    let loaded = try LoadedModel(path: folder, residency: .streamed)
     let linears = Set(loaded.model.blocks.flatMap(\.linearNames))
     if let outside = names.subtracting(linears).sorted().first {
       throw .notABlockLinear(tensor: outside)
     }
     let calibration = try loaded.calibrationSet(path: data, options: request.options)
     var model = loaded.model
-    var results: [String: SolvedLayer] = [:]
+    var results: [String: CalibratedTensor] = [:]
     try SequentialCalibrator(trueSequential: pass.trueSequential, memoryBudget: request.memoryBudget).run(
       model: &model, calibration: calibration, selected: names, progress: progress
     ) { name, weight, hessian throws(CompressionError) in
       let info = checkpoint[name]!
-      var solved = try pass.solve(
+      let solved = try pass.solve(
         weight: weight, hessian: hessian.hessian, name: name, dtype: info.dtype, originalShape: info.shape,
         layout: WeightLayout.of(name: name, modelType: modelType))
-      solved.details.hessianSource = "sequential"
-      results[name] = solved
+      results[name] = CalibratedTensor(solved, hessianSource: "sequential")
       return solved.approximation
     }
     return results

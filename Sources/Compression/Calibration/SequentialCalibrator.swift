@@ -27,7 +27,9 @@ public struct SequentialCalibrator: Sendable {
   /// the dense weight the model continues with (the dequantized or pruned one).
   public typealias Solve = (_ name: String, _ weight: Tensor, _ hessian: HessianAccumulator) throws(CompressionError) -> Tensor
 
-  /// Runs the loop over `model`, changing the selected weights in place.
+  /// Runs the loop over `model`, changing the selected weights in place. Streamed blocks are
+  /// loaded in their turn and unloaded after it, so their replaced weights reach only `solve`'s
+  /// caller: memory holds one block's weights, not the model's.
   public func run(
     model: inout any TransformerModel, calibration: CalibrationSet, selected: Set<String>,
     progress: ProgressHandler? = nil, solve: Solve
@@ -39,6 +41,11 @@ public struct SequentialCalibrator: Sendable {
     let total = model.blocks.count
     for b in 0..<total {
       progress?(.init(stage: "calibrate", completed: b, total: total, item: "block \(b)"))
+      do throws(InferenceError) {
+        try model.blocks[b].load()  // a streamed block is read in its turn
+      } catch {
+        throw .inference(error)
+      }
       let targets = model.blocks[b].linearNames.filter(selected.contains)
       var tapes: [BlockTape]?  // per sample, when true-sequential and within the memory budget
       var lastOpen = 0
@@ -67,6 +74,7 @@ public struct SequentialCalibrator: Sendable {
         tapes?[index] = BlockTape()  // the block is done: free its outputs
         try store.set(index, output)
       }
+      model.blocks[b].unload()  // a streamed block is dropped once done
     }
     progress?(.init(stage: "calibrate", completed: total, total: total, item: ""))
   }

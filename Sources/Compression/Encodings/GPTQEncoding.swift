@@ -36,8 +36,6 @@ public enum GPTQEncoding {
       EncodedTensor.Part(
         suffix: "g_idx", dtype: .i32, shape: [matrix.columns], bytes: packed.gIdx.littleEndianBytes),
     ]
-    var approximation = matrix.dequantized()  // (out, in)
-    if layout == .inOut { approximation = approximation.transposed() }  // (in, out)
     let entry = ManifestEntry(
       encoding: Self.name, dtype: originalDType.rawValue,
       shape: originalShape,
@@ -47,7 +45,7 @@ public enum GPTQEncoding {
         "sym": "\(matrix.scheme.symmetric)",
         "layout": layout.rawValue,
       ])
-    return EncodedTensor(entry: entry, parts: parts, approximation: approximation)
+    return EncodedTensor(entry: entry, parts: parts)
   }
 
   /// Rebuilds the dense weight, in its original orientation, from the stored parts.

@@ -1,57 +1,58 @@
 import Inference
 import Safetensors
 
-/// The stored tensors that make up one encoded tensor, read from a checkpoint for decoding.
+/// The stored tensors that make up one encoded tensor, by suffix (`qweight`, …), for decoding:
+/// read from a checkpoint, or the parts a pass has just produced.
 struct StoredParts {
-  /// The original tensor's name and the checkpoint's path, for error messages.
+  /// The original tensor's name and where the parts come from, for error messages.
   let tensor: String
   let path: String
-  let checkpoint: SafetensorsCheckpoint
-  /// `suffix` → stored tensor name.
-  let names: [String: String]
+  private let parts: [String: EncodedTensor.Part]
 
-  /// Finds the parts of `entry` in `checkpoint`, checking that each exists.
+  /// Reads the parts of `entry` from `checkpoint`, checking that each exists.
   init(tensor: String, entry: ManifestEntry, checkpoint: SafetensorsCheckpoint) throws(CompressionError) {
-    self.tensor = tensor
-    self.path = checkpoint.path
-    self.checkpoint = checkpoint
-    var names: [String: String] = [:]
+    var parts: [String: EncodedTensor.Part] = [:]
     for name in entry.parts {
-      guard checkpoint[name] != nil else {
+      guard let info = checkpoint[name] else {
         throw .invalidManifest(path: checkpoint.path, reason: "part `\(name)` of `\(tensor)` is missing")
       }
-      names[String(name.split(separator: ".").last ?? "")] = name
+      let suffix = String(name.split(separator: ".").last ?? "")
+      let bytes = try readBytes(name, from: checkpoint) { [UInt8]($0) }
+      parts[suffix] = EncodedTensor.Part(suffix: suffix, dtype: info.dtype, shape: info.shape, bytes: bytes)
     }
-    self.names = names
+    self.init(tensor: tensor, path: checkpoint.path, parts: parts)
   }
 
-  private func info(_ suffix: String) throws(CompressionError) -> TensorInfo {
-    guard let name = names[suffix], let info = checkpoint[name] else {
+  /// The parts of an encoding still in memory (`path` names where it is going).
+  init(tensor: String, path: String, encoded: EncodedTensor) {
+    self.init(tensor: tensor, path: path, parts: Dictionary(encoded.parts.map { ($0.suffix, $0) }) { $1 })
+  }
+
+  private init(tensor: String, path: String, parts: [String: EncodedTensor.Part]) {
+    self.tensor = tensor
+    self.path = path
+    self.parts = parts
+  }
+
+  private func part(_ suffix: String) throws(CompressionError) -> EncodedTensor.Part {
+    guard let part = parts[suffix] else {
       throw .invalidManifest(path: path, reason: "`\(tensor)` has no `\(suffix)` part")
     }
-    return info
+    return part
   }
 
   /// The shape of a part.
   func shape(_ suffix: String) throws(CompressionError) -> [Int] {
-    try info(suffix).shape
+    try part(suffix).shape
   }
 
   /// A part's elements as integers of the stored width.
-  func integers<T: FixedWidthInteger>(_ suffix: String, as type: T.Type) throws(CompressionError)
-    -> [T]
-  {
-    let info = try info(suffix)
-    guard info.dtype.byteSize == MemoryLayout<T>.size else {
+  func integers<T: FixedWidthInteger>(_ suffix: String, as type: T.Type) throws(CompressionError) -> [T] {
+    let part = try part(suffix)
+    guard part.dtype.byteSize == MemoryLayout<T>.size, part.bytes.count % MemoryLayout<T>.size == 0 else {
       throw .invalidManifest(
-        path: path, reason: "part `\(info.name)` is \(info.dtype.rawValue), expected \(T.self)")
+        path: path, reason: "part `\(suffix)` of `\(tensor)` is \(part.dtype.rawValue), expected \(T.self)")
     }
-    do {
-      return try checkpoint.withBytes(of: info.name) { [T](littleEndianBytes: $0) }
-    } catch let error as SafetensorsError {
-      throw .safetensors(error)
-    } catch {
-      throw .io(path: path, reason: "\(error)")
-    }
+    return part.bytes.withUnsafeBytes { [T](littleEndianBytes: $0) }
   }
 }

@@ -9,8 +9,9 @@ public struct LoadedModel: Sendable {
   public let model: any TransformerModel
   public let tokenizer: Tokenizer
 
-  /// Loads the folder at `path` (`config.json`, weights, `tokenizer.json`).
-  public init(path: String) throws(CompressionError) {
+  /// Loads the folder at `path` (`config.json`, weights, `tokenizer.json`), holding the blocks'
+  /// weights as `residency` says.
+  public init(path: String, residency: BlockResidency = .resident) throws(CompressionError) {
     do throws(InferenceError) {
       folder = try ModelFolder(path: path)
     } catch {
@@ -19,7 +20,7 @@ public struct LoadedModel: Sendable {
     let location = try ModelLocation(resolving: path)
     let weights = try CompressedWeightSource(path: location.weightsPath)
     do throws(InferenceError) {
-      model = try loadTransformer(config: folder.config, weights: weights)
+      model = try loadTransformer(config: folder.config, weights: weights, residency: residency)
     } catch {
       throw .inference(error)
     }

@@ -61,13 +61,16 @@ public struct EncodedTensor: Sendable {
   /// The manifest's description of the encoding (its parts are filled in by the pipeline).
   public var entry: ManifestEntry
   public var parts: [Part]
-  /// The dense weight the encoding decodes to, in the original orientation and shape.
-  public var approximation: Tensor
 
-  public init(entry: ManifestEntry, parts: [Part], approximation: Tensor) {
+  public init(entry: ManifestEntry, parts: [Part]) {
     self.entry = entry
     self.parts = parts
-    self.approximation = approximation
+  }
+
+  /// The dense weight the parts decode to, in the original orientation and shape (decoded as a
+  /// loader would, so that the report measures what is stored). `tensor` names it in errors.
+  public func decoded(tensor: String) throws(CompressionError) -> Tensor {
+    try Decompressor.decode(StoredParts(tensor: tensor, path: "(encoded in memory)", encoded: self), entry: entry)
   }
 }
 

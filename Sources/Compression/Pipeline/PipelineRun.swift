@@ -16,7 +16,7 @@ struct PipelineRun {
   private(set) var tensorBytesBefore = 0
   private(set) var tensorBytesAfter = 0
   /// Results of calibrated stages, solved before the streaming loop: name → (stage, layer).
-  private(set) var solved: [String: (stage: Int, layer: SolvedLayer)] = [:]
+  private(set) var solved: [String: (stage: Int, layer: CalibratedTensor)] = [:]
 
   init(stages: [CompressionPipeline.Stage], selections: [Set<String>], modelType: String?) {
     self.stages = stages
@@ -91,7 +91,7 @@ struct PipelineRun {
         total += part.bytes.count
       }
       entries[info.name] = encoded.entry
-      return (total, encoded.approximation, encoded.entry.encoding)
+      return (total, try encoded.decoded(tensor: info.name), encoded.entry.encoding)
     }
   }
 

@@ -35,7 +35,9 @@ public struct BertModel: TransformerModel {
   let prefix: String
 
   /// Checks every tensor's presence and shape against `config`, then loads them.
-  public init(config: TransformerConfig, weights: some WeightSource) throws(InferenceError) {
+  public init(
+    config: TransformerConfig, weights: some WeightSource, residency: BlockResidency = .resident
+  ) throws(InferenceError) {
     try config.validate()
     let p = weights.resolvePrefix(BertNames.prefixes, anchor: BertNames.word)
     let c = config.hiddenSize
@@ -45,15 +47,15 @@ public struct BertModel: TransformerModel {
       TensorSpec(name: p + BertNames.tokenType, shape: [config.typeVocabularySize, c]),
     ] + normSpecs(p + BertNames.embeddingNorm, width: c)
     let blockSpecs = (0..<config.layerCount).map { Self.blockSpecs(config, prefix: p + BertNames.block($0)) }
-    let tensors = try weights.load(embeddingSpecs + blockSpecs.flatMap { $0 })
+    let (tensors, blockWeights) = try weights.load(embeddingSpecs, blocks: blockSpecs, residency: residency)
     self.config = config
     prefix = p
     embeddings = Dictionary(uniqueKeysWithValues: embeddingSpecs.map { ($0.name, tensors[$0.name]!) })
-    blocks = blockSpecs.enumerated().map { i, specs in
+    blocks = blockSpecs.indices.map { i in
       let blockPrefix = p + BertNames.block(i)
       let linears = BertNames.attention + [BertNames.attentionOutput, BertNames.intermediate, BertNames.output]
       return BlockRunner(
-        index: i, weights: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, tensors[$0.name]!) }),
+        index: i, weights: blockWeights[i],
         linearNames: linears.map { blockPrefix + $0 + ".weight" }, kernel: BertBlock(config: config, prefix: blockPrefix))
     }
   }

@@ -36,7 +36,9 @@ public struct GPT2Model: TransformerModel {
   public let lmHead: Tensor
 
   /// Checks every tensor's presence and shape against `config`, then loads them.
-  public init(config: TransformerConfig, weights: some WeightSource) throws(InferenceError) {
+  public init(
+    config: TransformerConfig, weights: some WeightSource, residency: BlockResidency = .resident
+  ) throws(InferenceError) {
     try config.validate()
     let p = weights.resolvePrefix(GPT2Names.prefixes, anchor: GPT2Names.tokens)
     let (c, v) = (config.hiddenSize, config.vocabularySize)
@@ -46,17 +48,18 @@ public struct GPT2Model: TransformerModel {
     ] + normSpecs(p + GPT2Names.finalNorm, width: c)
     if !config.tieWordEmbeddings { specs.append(TensorSpec(name: GPT2Names.head, shape: [v, c])) }
     let blockSpecs = (0..<config.layerCount).map { Self.blockSpecs(config, prefix: p + GPT2Names.block($0)) }
-    var tensors = try weights.load(specs + blockSpecs.flatMap { $0 })
+    let (loaded, blockWeights) = try weights.load(specs, blocks: blockSpecs, residency: residency)
+    var tensors = loaded
     self.config = config
     tokenEmbedding = take(p + GPT2Names.tokens, from: &tensors)
     positionEmbedding = take(p + GPT2Names.positions, from: &tensors)
     finalNormWeight = take(p + GPT2Names.finalNorm + ".weight", from: &tensors)
     finalNormBias = take(p + GPT2Names.finalNorm + ".bias", from: &tensors)
     lmHead = config.tieWordEmbeddings ? tokenEmbedding : take(GPT2Names.head, from: &tensors)
-    blocks = blockSpecs.enumerated().map { i, specs in
+    blocks = blockSpecs.indices.map { i in
       let blockPrefix = p + GPT2Names.block(i)
       return BlockRunner(
-        index: i, weights: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, tensors[$0.name]!) }),
+        index: i, weights: blockWeights[i],
         linearNames: [GPT2Names.qkv, GPT2Names.output, GPT2Names.up, GPT2Names.down].map { blockPrefix + $0 + ".weight" },
         kernel: GPT2Block(config: config, prefix: blockPrefix))
     }

@@ -37,7 +37,9 @@ public struct LlamaModel: TransformerModel {
   public let lmHead: Tensor
 
   /// Checks every tensor's presence and shape against `config`, then loads them.
-  public init(config: TransformerConfig, weights: some WeightSource) throws(InferenceError) {
+  public init(
+    config: TransformerConfig, weights: some WeightSource, residency: BlockResidency = .resident
+  ) throws(InferenceError) {
     try config.validate()
     let p = weights.resolvePrefix(LlamaNames.prefixes, anchor: LlamaNames.embedding)
     let (c, v) = (config.hiddenSize, config.vocabularySize)
@@ -45,17 +47,18 @@ public struct LlamaModel: TransformerModel {
     let tied = config.tieWordEmbeddings
     var specs = [TensorSpec(name: p + LlamaNames.embedding, shape: [v, c]), TensorSpec(name: p + LlamaNames.norm, shape: [c])]
     if !tied { specs.append(TensorSpec(name: LlamaNames.head, shape: [v, c])) }
-    var tensors = try weights.load(specs + blockSpecs.flatMap { $0 })
+    let (loaded, blockWeights) = try weights.load(specs, blocks: blockSpecs, residency: residency)
+    var tensors = loaded
     self.config = config
     embedding = take(p + LlamaNames.embedding, from: &tensors)
     finalNorm = take(p + LlamaNames.norm, from: &tensors)
     lmHead = tied ? embedding : take(LlamaNames.head, from: &tensors)
     let rope = RotaryEmbedding(config: config)
-    blocks = blockSpecs.enumerated().map { i, specs in
+    blocks = blockSpecs.indices.map { i in
       let prefix = p + LlamaNames.block(i)
       let linears = (LlamaNames.attention + [LlamaNames.output] + LlamaNames.gateUp + [LlamaNames.down])
       return BlockRunner(
-        index: i, weights: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, tensors[$0.name]!) }),
+        index: i, weights: blockWeights[i],
         linearNames: linears.map { prefix + $0 + ".weight" }, kernel: LlamaBlock(config: config, prefix: prefix, rope: rope))
     }
   }

@@ -34,7 +34,9 @@ public struct ViTModel: TransformerModel {
   public let finalNormWeight: Tensor, finalNormBias: Tensor
 
   /// Checks every tensor's presence and shape against `config`, then loads them.
-  public init(config: TransformerConfig, weights: some WeightSource) throws(InferenceError) {
+  public init(
+    config: TransformerConfig, weights: some WeightSource, residency: BlockResidency = .resident
+  ) throws(InferenceError) {
     try config.validate()
     let p = weights.resolvePrefix(ViTNames.prefixes, anchor: ViTNames.cls)
     let (c, patch) = (config.hiddenSize, config.patchSize)
@@ -46,7 +48,8 @@ public struct ViTModel: TransformerModel {
       TensorSpec(name: p + ViTNames.patches + ".bias", shape: [c]),
     ] + normSpecs(p + ViTNames.finalNorm, width: c)
     let blockSpecs = (0..<config.layerCount).map { Self.blockSpecs(config, prefix: p + ViTNames.block($0)) }
-    var tensors = try weights.load(specs + blockSpecs.flatMap { $0 })
+    let (loaded, blockWeights) = try weights.load(specs, blocks: blockSpecs, residency: residency)
+    var tensors = loaded
     self.config = config
     clsToken = take(p + ViTNames.cls, from: &tensors)
     positionEmbedding = take(p + ViTNames.positions, from: &tensors)
@@ -54,11 +57,11 @@ public struct ViTModel: TransformerModel {
     patchBias = take(p + ViTNames.patches + ".bias", from: &tensors)
     finalNormWeight = take(p + ViTNames.finalNorm + ".weight", from: &tensors)
     finalNormBias = take(p + ViTNames.finalNorm + ".bias", from: &tensors)
-    blocks = blockSpecs.enumerated().map { i, specs in
+    blocks = blockSpecs.indices.map { i in
       let blockPrefix = p + ViTNames.block(i)
       let linears = ViTNames.attention + [ViTNames.attentionOutput, ViTNames.intermediate, ViTNames.output]
       return BlockRunner(
-        index: i, weights: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, tensors[$0.name]!) }),
+        index: i, weights: blockWeights[i],
         linearNames: linears.map { blockPrefix + $0 + ".weight" }, kernel: ViTBlock(config: config, prefix: blockPrefix))
     }
   }

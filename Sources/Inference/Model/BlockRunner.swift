@@ -6,20 +6,42 @@ import TensorCore
 ///
 /// Weights are keyed by their Hugging Face names (`model.layers.3.mlp.down_proj.weight`).
 /// Every linear weight is held (out, in), GPT-2's Conv1D included (transposed at load).
+/// A streamed block (`BlockResidency.streamed`) holds no weights until `load()` and drops them
+/// at `unload()`; running it unloaded is a programming error.
 public struct BlockRunner: Sendable {
   /// The block's index, 0-based.
   public let index: Int
-  /// The block's tensors by Hugging Face name.
+  /// The block's tensors by Hugging Face name (empty while a streamed block is unloaded).
   public private(set) var weights: [String: Tensor]
   /// The Hugging Face names of the block's linear weights, in the order the block applies them.
   public let linearNames: [String]
   let kernel: any BlockKernel
+  /// Where a streamed block reads its tensors.
+  private let stream: (specs: [TensorSpec], source: any WeightSource)?
 
-  init(index: Int, weights: [String: Tensor], linearNames: [String], kernel: any BlockKernel) {
+  init(index: Int, weights: BlockWeights, linearNames: [String], kernel: any BlockKernel) {
     self.index = index
-    self.weights = weights
+    self.weights = weights.tensors
+    self.stream = weights.stream
     self.linearNames = linearNames
     self.kernel = kernel
+  }
+
+  /// Whether the block reads its weights on `load()` instead of holding them throughout.
+  public var isStreamed: Bool { stream != nil }
+
+  /// Whether the block's weights are in memory (always, unless streamed and unloaded).
+  public var isLoaded: Bool { !weights.isEmpty }
+
+  /// Reads a streamed block's weights from its source; does nothing when they are loaded.
+  public mutating func load() throws(InferenceError) {
+    guard let stream, !isLoaded else { return }
+    weights = try stream.source.load(stream.specs)
+  }
+
+  /// Drops a streamed block's weights (replaced ones included); a resident block keeps them.
+  public mutating func unload() {
+    if isStreamed { weights = [:] }
   }
 
   /// Replaces the tensor `name` (a compressed weight, dequantized) with one of the same shape.
@@ -41,6 +63,7 @@ public struct BlockRunner: Sendable {
   public func callAsFunction<Observer: ActivationObserver>(
     _ input: HiddenStates, observer: inout Observer
   ) -> HiddenStates {
+    precondition(isLoaded, "block \(index) is streamed and not loaded: call load() first")
     var pass = BlockPass(block: index, weights: weights, input: input, observer: observer)
     let output = kernel.forward(&pass)
     observer = pass.observer
@@ -52,6 +75,7 @@ public struct BlockRunner: Sendable {
   public func callAsFunction<Observer: ActivationObserver>(
     _ input: HiddenStates, observer: inout Observer, tape: inout BlockTape
   ) -> HiddenStates {
+    precondition(isLoaded, "block \(index) is streamed and not loaded: call load() first")
     var pass = BlockPass(block: index, weights: weights, input: input, observer: observer, tape: tape)
     let output = kernel.forward(&pass)
     observer = pass.observer

@@ -38,13 +38,16 @@ public struct ModelFolder: Sendable {
   }
 }
 
-/// Builds the architecture `config.modelType` names from `weights` (every tensor checked first).
-public func loadTransformer(config: TransformerConfig, weights: some WeightSource) throws(InferenceError) -> any TransformerModel {
+/// Builds the architecture `config.modelType` names from `weights` (every tensor checked first),
+/// holding its blocks' weights as `residency` says.
+public func loadTransformer(
+  config: TransformerConfig, weights: some WeightSource, residency: BlockResidency = .resident
+) throws(InferenceError) -> any TransformerModel {
   switch config.modelType {
-  case "bert": try BertModel(config: config, weights: weights)
-  case "llama": try LlamaModel(config: config, weights: weights)
-  case "gpt2": try GPT2Model(config: config, weights: weights)
-  case "vit": try ViTModel(config: config, weights: weights)
+  case "bert": try BertModel(config: config, weights: weights, residency: residency)
+  case "llama": try LlamaModel(config: config, weights: weights, residency: residency)
+  case "gpt2": try GPT2Model(config: config, weights: weights, residency: residency)
+  case "vit": try ViTModel(config: config, weights: weights, residency: residency)
   default: throw .unsupportedArchitecture(modelType: config.modelType)
   }
 }

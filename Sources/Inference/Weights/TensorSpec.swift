@@ -53,3 +53,37 @@ func take(_ name: String, from tensors: inout [String: Tensor]) -> Tensor {
   guard let tensor = tensors.removeValue(forKey: name) else { preconditionFailure("loader: \(name) was not loaded") }
   return tensor
 }
+
+/// Whether a model holds every block's weights from the start or reads each block's when its turn
+/// comes (the sequential calibration loop: peak memory of one block, not of the model).
+public enum BlockResidency: Sendable {
+  /// Every block loaded at construction.
+  case resident
+  /// Blocks checked at construction, loaded by `BlockRunner.load()` and dropped by `unload()`.
+  case streamed
+}
+
+/// A block's tensors by name, and, for a streamed block, where to read them again.
+struct BlockWeights: Sendable {
+  var tensors: [String: Tensor]
+  var stream: (specs: [TensorSpec], source: any WeightSource)?
+}
+
+extension WeightSource {
+  /// Checks every spec of the model (`specs`, then each block's), loads `specs`, and loads each
+  /// block's tensors now (`.resident`) or leaves them to be loaded in turn (`.streamed`).
+  func load(_ specs: [TensorSpec], blocks: [[TensorSpec]], residency: BlockResidency) throws(InferenceError)
+    -> (tensors: [String: Tensor], blocks: [BlockWeights])
+  {
+    for spec in specs + blocks.joined() { try check(spec.name, shape: spec.storedShape) }
+    let tensors = try load(specs)
+    var weights: [BlockWeights] = []
+    for specs in blocks {
+      switch residency {
+      case .resident: weights.append(BlockWeights(tensors: try load(specs)))
+      case .streamed: weights.append(BlockWeights(tensors: [:], stream: (specs, self)))
+      }
+    }
+    return (tensors, weights)
+  }
+}
