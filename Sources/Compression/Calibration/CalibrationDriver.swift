@@ -20,14 +20,16 @@ struct CalibratedTensor {
 /// Gets a calibrated pass its statistics and runs it over the selected weights, by one of the
 /// three routes of issue 4: the sequential loop over calibration data, a Hessian file, or H = I.
 enum CalibrationDriver {
+  /// Hands each solved layer to `deliver` as soon as it is solved.
   static func solve(
     pass: any CalibratedPass, passName: String, names: Set<String>, checkpoint: SafetensorsCheckpoint,
-    input: ModelLocation, modelType: String?, request: CalibrationRequest, progress: ProgressHandler?
-  ) throws(CompressionError) -> [String: CalibratedTensor] {
+    input: ModelLocation, modelType: String?, request: CalibrationRequest, progress: ProgressHandler?,
+    deliver: Deliver
+  ) throws(CompressionError) {
     if let data = request.dataPath {
       return try sequential(
         pass: pass, names: names, checkpoint: checkpoint, input: input, modelType: modelType, data: data,
-        request: request, progress: progress)
+        request: request, progress: progress, deliver: deliver)
     }
     let widths = try inputWidths(names, checkpoint: checkpoint, modelType: modelType, pass: passName)
     let hessians: [String: Tensor]
@@ -41,7 +43,6 @@ enum CalibrationDriver {
     } else {
       throw .calibrationRequired(pass: passName)
     }
-    var results: [String: CalibratedTensor] = [:]
     for (index, name) in names.sorted().enumerated() {
       progress?(.init(stage: passName, completed: index, total: names.count, item: name))
       let info = checkpoint[name]!
@@ -50,10 +51,12 @@ enum CalibrationDriver {
       let weight = layout == .outIn ? stored : stored.transposed()  // (out, in)
       let solved = try pass.solve(
         weight: weight, hessian: hessians[name]!, name: name, dtype: info.dtype, originalShape: info.shape, layout: layout)
-      results[name] = CalibratedTensor(solved, hessianSource: source)
+      try deliver(name, CalibratedTensor(solved, hessianSource: source))
     }
-    return results
   }
+
+  /// Receives a solved layer by name.
+  typealias Deliver = (_ name: String, _ layer: CalibratedTensor) throws(CompressionError) -> Void
 
   /// The input width of every selected weight, refusing anything that is not a float matrix.
   private static func inputWidths(
@@ -74,8 +77,8 @@ enum CalibrationDriver {
   /// The sequential loop: each layer is solved on the outputs of the already-compressed prefix.
   private static func sequential(
     pass: any CalibratedPass, names: Set<String>, checkpoint: SafetensorsCheckpoint, input: ModelLocation,
-    modelType: String?, data: String, request: CalibrationRequest, progress: ProgressHandler?
-  ) throws(CompressionError) -> [String: CalibratedTensor] {
+    modelType: String?, data: String, request: CalibrationRequest, progress: ProgressHandler?, deliver: Deliver
+  ) throws(CompressionError) {
     guard let folder = input.folder else { throw .calibrationNeedsModelFolder(path: input.path) }
     let loaded = try LoadedModel(path: folder, residency: .streamed)
     let linears = Set(loaded.model.blocks.flatMap(\.linearNames))
@@ -84,7 +87,6 @@ enum CalibrationDriver {
     }
     let calibration = try loaded.calibrationSet(path: data, options: request.options)
     var model = loaded.model
-    var results: [String: CalibratedTensor] = [:]
     try SequentialCalibrator(trueSequential: pass.trueSequential, memoryBudget: request.memoryBudget).run(
       model: &model, calibration: calibration, selected: names, progress: progress
     ) { name, weight, hessian throws(CompressionError) in
@@ -92,9 +94,8 @@ enum CalibrationDriver {
       let solved = try pass.solve(
         weight: weight, hessian: hessian.hessian, name: name, dtype: info.dtype, originalShape: info.shape,
         layout: WeightLayout.of(name: name, modelType: modelType))
-      results[name] = CalibratedTensor(solved, hessianSource: "sequential")
+      try deliver(name, CalibratedTensor(solved, hessianSource: "sequential"))
       return solved.approximation
     }
-    return results
   }
 }

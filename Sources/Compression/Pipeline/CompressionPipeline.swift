@@ -48,14 +48,14 @@ public struct CompressionPipeline: Sendable {
     let plan = try OutputPlan(input: input, options: output)
     do {
       var run = PipelineRun(stages: stages, selections: selections, modelType: modelType)
-      try run.solveCalibratedStages(
-        checkpoint: checkpoint, input: input, request: calibration, progress: progress)
       let writer = try withSafetensorsErrors { () throws(SafetensorsError) in
         try SafetensorsWriter(
           path: plan.weightsPath,
           options: .init(zstdLevel: output.zstdLevel, maxShardSize: output.maxShardSize))
       }
       defer { writer.abort() }
+      try run.solveCalibratedStages(
+        checkpoint: checkpoint, input: input, request: calibration, into: writer, progress: progress)
       let tensors = checkpoint.tensors
       for (index, info) in tensors.enumerated() {
         progress?(.init(stage: "compress", completed: index, total: tensors.count, item: info.name))

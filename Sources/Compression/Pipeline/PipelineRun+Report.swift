@@ -36,7 +36,8 @@ extension PipelineRun {
     }
     return CompressionReport(
       tool: CompressionPipeline.tool, version: CompressionPipeline.version, command: command,
-      input: inputs, output: outputs, passes: passes, tensors: records,
+      input: inputs, output: outputs, passes: passes,
+      tensors: records.sorted { order[$0.name, default: .max] < order[$1.name, default: .max] },
       totals: .init(
         tensorBytesBefore: tensorBytesBefore, tensorBytesAfter: tensorBytesAfter,
         fileBytesBefore: before, fileBytesAfter: after,

@@ -15,8 +15,13 @@ struct PipelineRun {
   private(set) var selectedCounts: [Int]
   private(set) var tensorBytesBefore = 0
   private(set) var tensorBytesAfter = 0
-  /// Results of calibrated stages, solved before the streaming loop: name → (stage, layer).
+  /// Results of calibrated stages that a later stage also selects, held for `process`:
+  /// name → (stage, layer).
   private(set) var solved: [String: (stage: Int, layer: CalibratedTensor)] = [:]
+  /// Tensors written as soon as their calibrated stage solved them (no later stage selects them).
+  private(set) var written: Set<String> = []
+  /// Each tensor's place in the checkpoint, in the order `process` saw them (the report's order).
+  private(set) var order: [String: Int] = [:]
 
   init(stages: [CompressionPipeline.Stage], selections: [Set<String>], modelType: String?) {
     self.stages = stages
@@ -30,9 +35,11 @@ struct PipelineRun {
   mutating func process(
     _ info: TensorInfo, from checkpoint: SafetensorsCheckpoint, into writer: SafetensorsWriter
   ) throws(CompressionError) {
-    tensorBytesBefore += info.byteCount
+    order[info.name] = order.count
+    guard !written.contains(info.name) else { return }
     let stageIndices = stages.indices.filter { selections[$0].contains(info.name) }
     guard !stageIndices.isEmpty else {
+      tensorBytesBefore += info.byteCount
       tensorBytesAfter += info.byteCount
       try copy(info, from: checkpoint, into: writer)
       return
@@ -40,7 +47,7 @@ struct PipelineRun {
     let original = try load(info, from: checkpoint, pass: stages[stageIndices[0]].spec.name)
     var state = WorkingTensor.dense(original, dtype: info.dtype)
     let layout = WeightLayout.of(name: info.name, modelType: modelType)
-    let precomputed = solved[info.name]
+    let precomputed = solved.removeValue(forKey: info.name)
     if let precomputed { state = precomputed.layer.result }
     for index in stageIndices where index > (precomputed?.stage ?? -1) {
       let name = stages[index].spec.name
@@ -54,6 +61,15 @@ struct PipelineRun {
       state = try stages[index].pass.apply(to: tensor, dtype: dtype, name: info.name, layout: layout)
       seconds[index] += (ContinuousClock.now - clock).seconds
     }
+    try finish(info, original: original, state: state, stages: stageIndices, layer: precomputed?.layer.details, into: writer)
+  }
+
+  /// Writes a touched tensor's final state and adds its report row.
+  private mutating func finish(
+    _ info: TensorInfo, original: Tensor, state: WorkingTensor, stages stageIndices: [Int], layer: LayerRecord?,
+    into writer: SafetensorsWriter
+  ) throws(CompressionError) {
+    tensorBytesBefore += info.byteCount
     let (bytesAfter, approximation, storedAs) = try store(state, info: info, into: writer)
     tensorBytesAfter += bytesAfter
     var parameters: [String: String] = [:]
@@ -64,7 +80,7 @@ struct PipelineRun {
         parameters: parameters, shape: info.shape, dtypeBefore: info.dtype.rawValue,
         storedAs: storedAs, bytesBefore: info.byteCount, bytesAfter: bytesAfter,
         bitsPerWeight: info.elementCount == 0 ? 0 : Double(bytesAfter * 8) / Double(info.elementCount),
-        relativeError: relativeError(original, approximation), layer: precomputed?.layer.details))
+        relativeError: relativeError(original, approximation), layer: layer))
   }
 
   /// Writes the final state of a touched tensor; returns its stored bytes, decoded values and
@@ -121,11 +137,12 @@ struct PipelineRun {
     }
   }
 
-  /// Runs every calibrated stage over its selection before any tensor is written; their
-  /// results replace the tensors' states in `process`.
+  /// Runs every calibrated stage over its selection before the streaming loop. A layer no later
+  /// stage selects is written as soon as it is solved, so that solved layers do not pile up in
+  /// memory; the others wait in `solved` for `process`.
   mutating func solveCalibratedStages(
     checkpoint: SafetensorsCheckpoint, input: ModelLocation, request: CalibrationRequest,
-    progress: ProgressHandler?
+    into writer: SafetensorsWriter, progress: ProgressHandler?
   ) throws(CompressionError) {
     for (index, stage) in stages.enumerated() {
       guard let pass = stage.pass as? any CalibratedPass, !selections[index].isEmpty else { continue }
@@ -135,11 +152,23 @@ struct PipelineRun {
         }
       }
       let clock = ContinuousClock.now
-      let layers = try CalibrationDriver.solve(
+      var writing = Duration.zero
+      try CalibrationDriver.solve(
         pass: pass, passName: stage.spec.name, names: selections[index], checkpoint: checkpoint, input: input,
-        modelType: modelType, request: request, progress: progress)
-      seconds[index] += (ContinuousClock.now - clock).seconds
-      for (name, layer) in layers { solved[name] = (index, layer) }
+        modelType: modelType, request: request, progress: progress
+      ) { name, layer throws(CompressionError) in
+        let stageIndices = stages.indices.filter { selections[$0].contains(name) }
+        guard stageIndices.last == index, let info = checkpoint[name] else {
+          solved[name] = (index, layer)
+          return
+        }
+        let started = ContinuousClock.now
+        let original = try load(info, from: checkpoint, pass: stage.spec.name)
+        try finish(info, original: original, state: layer.result, stages: stageIndices, layer: layer.details, into: writer)
+        written.insert(name)
+        writing += ContinuousClock.now - started
+      }
+      seconds[index] += (ContinuousClock.now - clock - writing).seconds
     }
   }
 
