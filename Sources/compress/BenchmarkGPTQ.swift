@@ -22,6 +22,9 @@ struct BenchmarkGPTQ: ParsableCommand {
   @Option(help: "Group size (0 = per row).")
   var groupSize = 128
 
+  @Flag(help: "Run only the whole solve, `rounds` times, and print its median (for profilers).")
+  var solveOnly = false
+
   func run() throws {
     let file = try SafetensorsFile(path: input)
     func tensor(_ name: String) throws -> Tensor {
@@ -37,12 +40,13 @@ struct BenchmarkGPTQ: ParsableCommand {
       bits: bits, groupSize: groupSize == 0 ? nil : groupSize, symmetric: true)
     let options = GPTQOptions(scheme: scheme)
 
-    let a = Tensor(shape: [4096, 4096], repeating: 0.5)
-    let sgemm = median { _ = matmul(a, a) }
     var loss = 0.0
     let solve = median {
       loss = (try? gptqQuantize(weight: weight, hessian: hessian, options: options))?.loss ?? .nan
     }
+    if solveOnly { return print(String(format: "whole solve: %.3f s (median of %d), loss %.6g", solve, rounds, loss)) }
+    let a = Tensor(shape: [4096, 4096], repeating: 0.5)
+    let sgemm = median { _ = matmul(a, a) }
     let prelude = median { _ = try? gptqPreludeOnly(hessian, columns: columns) }
     let doublePrelude = median { _ = try? gptqDoublePreludeOnly(hessian, columns: columns) }
     let flops = gptqFlopCount(rows: rows, columns: columns, blockSize: options.blockSize)

@@ -88,6 +88,28 @@ import Testing
     #expect(try report(gptq).tensors.compactMap(\.layer).allSatisfy { $0.hessianSource == "identity" })
   }
 
+  /// Layers no later pass selects are written as soon as they are solved; the report still lists
+  /// every tensor in checkpoint order. A later pass on a layer GPTQ encoded is refused.
+  @Test func solvedLayersAreWrittenAtOnceAndReportedInOrder() throws {
+    let model = try tinyModel() + "/model.safetensors"
+    let output = folder.appendingPathComponent("mixed.safetensors").path
+    let run = try CommandRunner.run([
+      model, "--pass", "gptq:bits=4,group-size=32,allow-identity=true", "--pass",
+      "cast:dtype=f16,targets=re:.*norm.*", "-o", output, "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.standardError)")
+    let names = try report(output).tensors.map(\.name)
+    #expect(names == (try SafetensorsCheckpoint(path: model)).tensors.map(\.name).filter(names.contains))
+    #expect(try report(output).tensors.contains { $0.layer != nil } && names.contains { $0.contains("norm") })
+
+    let twice = try CommandRunner.run([
+      model, "--pass", "gptq:bits=4,group-size=32,allow-identity=true", "--pass", "rtn",
+      "-o", folder.appendingPathComponent("twice.safetensors").path,
+    ])
+    #expect(twice.status == 1)
+    #expect(twice.standardError.contains("already"), "\(twice.standardError)")
+  }
+
   @Test func withoutStatisticsTheErrorExplainsTheOptions() throws {
     let model = try tinyModel()
     let run = try CommandRunner.run([model, "--pass", "gptq", "-o", folder.appendingPathComponent("o").path])
