@@ -42,14 +42,6 @@ section="$(
 )"
 echo "$section"
 if $record; then
-  python3 - "$section" <<'PY'
-import re, sys
-path = "docs/gptq.md"
-text = open(path).read()
-begin, end = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
-new = f"{begin}\n{sys.argv[1]}\n{end}"
-text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: new, text, flags=re.S)
-open(path, "w").write(text)
-PY
+  echo "$section" | scripts/replace-section.py docs/gptq.md benchmark
   echo "(recorded in docs/gptq.md)"
 fi

@@ -54,17 +54,6 @@ section="$(
 )"
 echo "$section"
 if $record; then
-  python3 - "$section" <<'PY'
-import re, sys
-path = "docs/benchmarks.md"
-text = open(path).read()
-begin, end = "<!-- memory:begin -->", "<!-- memory:end -->"
-new = f"{begin}\n{sys.argv[1]}\n{end}"
-if begin in text:
-    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: new, text, flags=re.S)
-else:
-    text = text.rstrip("\n") + "\n\n" + new + "\n"
-open(path, "w").write(text)
-PY
+  echo "$section" | scripts/replace-section.py docs/benchmarks.md memory
   echo "(recorded in docs/benchmarks.md)"
 fi
