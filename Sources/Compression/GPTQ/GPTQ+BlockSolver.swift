@@ -52,17 +52,24 @@ struct GPTQBlockSolver {
       let count = min(blockSize, columns - start)
       let groups = groupsOfBlock(start: start, count: count)
       quantizeBlockInPanels(start: start, count: count, groups: groups, errors: &errors)
-      let end = start + count
-      guard end < columns else { break }
-      // W[end:, :] −= U[start:end, end:]ᵀ · E
-      upper.withUnsafeBufferPointer { u in
-        errors.withUnsafeBufferPointer { e in
-          work.withUnsafeMutableBufferPointer { w in
-            gemm(
-              m: columns - end, n: rows, k: count, alpha: -1,
-              a: u.baseAddress! + start * columns + end, lda: columns, transposeA: true,
-              b: e.baseAddress!, ldb: rows, beta: 1, c: w.baseAddress! + end * rows, ldc: rows)
-          }
+      applyErrors(of: start..<(start + count), to: (start + count)..<columns, errorsFrom: start, errors: errors)
+    }
+  }
+
+  /// `W[target, :] −= U[source, target]ᵀ · E[source]` in one sgemm, the errors of position `p`
+  /// being row `p − errorsFrom` of `errors`: the deferred update of statement 10 (a block to all
+  /// later columns) and of statement 8 split by panels (a panel to the rest of its block).
+  mutating func applyErrors(of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float]) {
+    guard !target.isEmpty else { return }
+    let (rows, columns) = (problem.rows, problem.columns)
+    upper.withUnsafeBufferPointer { u in
+      errors.withUnsafeBufferPointer { e in
+        work.withUnsafeMutableBufferPointer { w in
+          gemm(
+            m: target.count, n: rows, k: source.count, alpha: -1,
+            a: u.baseAddress! + source.lowerBound * columns + target.lowerBound, lda: columns, transposeA: true,
+            b: e.baseAddress! + (source.lowerBound - errorsFrom) * rows, ldb: rows, beta: 1,
+            c: w.baseAddress! + target.lowerBound * rows, ldc: rows)
         }
       }
     }
@@ -118,24 +125,11 @@ struct GPTQBlockSolver {
   /// block. The same updates as rank-1 feedback across the whole block, with most of the flops in
   /// sgemm. Writes the block's scaled errors into `errors`. // (B_k, R)
   mutating func quantizeBlockInPanels(start: Int, count: Int, groups: [Int], errors: inout [Float]) {
-    let (rows, columns) = (problem.rows, problem.columns)
     for s in stride(from: 0, to: count, by: panelWidth) {
       let n = min(panelWidth, count - s)
       quantizePanel(start: start + s, count: n, groups: Array(groups[s..<(s + n)]), errors: &errors, offset: s)
-      let rest = count - s - n
-      guard rest > 0 else { continue }
-      // W[start+s+n : start+count, :] −= U[start+s : start+s+n, start+s+n : start+count]ᵀ · E_panel
-      let (panelStart, laterStart) = (start + s, start + s + n)
-      upper.withUnsafeBufferPointer { u in
-        errors.withUnsafeBufferPointer { e in
-          work.withUnsafeMutableBufferPointer { w in
-            gemm(
-              m: rest, n: rows, k: n, alpha: -1,
-              a: u.baseAddress! + panelStart * columns + laterStart, lda: columns, transposeA: true,
-              b: e.baseAddress! + s * rows, ldb: rows, beta: 1, c: w.baseAddress! + laterStart * rows, ldc: rows)
-          }
-        }
-      }
+      applyErrors(
+        of: (start + s)..<(start + s + n), to: (start + s + n)..<(start + count), errorsFrom: start, errors: errors)
     }
   }
 
