@@ -37,7 +37,7 @@ struct PipelineRun {
   ) throws(CompressionError) {
     order[info.name] = order.count
     guard !written.contains(info.name) else { return }
-    let stageIndices = stages.indices.filter { selections[$0].contains(info.name) }
+    let stageIndices = stages(selecting: info.name)
     guard !stageIndices.isEmpty else {
       tensorBytesBefore += info.byteCount
       tensorBytesAfter += info.byteCount
@@ -62,6 +62,11 @@ struct PipelineRun {
       seconds[index] += (ContinuousClock.now - clock).seconds
     }
     try finish(info, original: original, state: state, stages: stageIndices, layer: precomputed?.layer.details, into: writer)
+  }
+
+  /// The indices of the stages whose selection holds `name`, in order.
+  private func stages(selecting name: String) -> [Int] {
+    stages.indices.filter { selections[$0].contains(name) }
   }
 
   /// Writes a touched tensor's final state and adds its report row.
@@ -157,7 +162,7 @@ struct PipelineRun {
         pass: pass, passName: stage.spec.name, names: selections[index], checkpoint: checkpoint, input: input,
         modelType: modelType, request: request, progress: progress
       ) { name, layer throws(CompressionError) in
-        let stageIndices = stages.indices.filter { selections[$0].contains(name) }
+        let stageIndices = stages(selecting: name)
         guard stageIndices.last == index, let info = checkpoint[name] else {
           solved[name] = (index, layer)
           return

@@ -63,11 +63,8 @@ public struct BlockRunner: Sendable {
   public func callAsFunction<Observer: ActivationObserver>(
     _ input: HiddenStates, observer: inout Observer
   ) -> HiddenStates {
-    precondition(isLoaded, "block \(index) is streamed and not loaded: call load() first")
-    var pass = BlockPass(block: index, weights: weights, input: input, observer: observer)
-    let output = kernel.forward(&pass)
-    observer = pass.observer
-    return output
+    var none: BlockTape? = nil
+    return run(input, observer: &observer, tape: &none)
   }
 
   /// Runs the block on the input `tape` belongs to, replaying and keeping call outputs as
@@ -75,11 +72,19 @@ public struct BlockRunner: Sendable {
   public func callAsFunction<Observer: ActivationObserver>(
     _ input: HiddenStates, observer: inout Observer, tape: inout BlockTape
   ) -> HiddenStates {
+    var taped: BlockTape? = tape
+    defer { tape = taped! }
+    return run(input, observer: &observer, tape: &taped)
+  }
+
+  private func run<Observer: ActivationObserver>(
+    _ input: HiddenStates, observer: inout Observer, tape: inout BlockTape?
+  ) -> HiddenStates {
     precondition(isLoaded, "block \(index) is streamed and not loaded: call load() first")
     var pass = BlockPass(block: index, weights: weights, input: input, observer: observer, tape: tape)
     let output = kernel.forward(&pass)
     observer = pass.observer
-    tape = pass.tape!
+    tape = pass.tape
     return output
   }
 }
