@@ -1,4 +1,4 @@
-import Compression
+@testable import Compression
 import CompressionTestSupport
 import TensorCore
 import Testing
@@ -150,5 +150,30 @@ import Testing
     #expect(GPTQOptions(scheme: scheme).dampeningSchedule == [0.01, 0.1, 1.0])
     #expect(GPTQOptions(scheme: scheme, dampening: 0, maximumDampening: 0.1).dampeningSchedule == [0, 0.01, 0.1])
     #expect(GPTQOptions(scheme: scheme, dampening: 0.05, maximumDampening: 0.05).dampeningSchedule == [0.05])
+  }
+}
+
+/// The kernel's branch-free rounding against the library's `rounded(.toNearestOrEven)`.
+@Suite struct GPTQRoundingTests {
+  @Test func shiftRoundingEqualsLibraryRounding() {
+    var values: [Float] = [0, -0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 7.5, 254.5, 255.5]
+    values += [4_194_303.5, 4_194_304, -4_194_303.5, -4_194_304, 1e-30, -1e-30]
+    var generator = SeededGenerator(seed: 7)
+    for _ in 0..<100_000 { values.append(Float.random(in: -300...300, using: &generator)) }
+    for _ in 0..<1_000 {
+      values.append(Float(Int.random(in: -1000...1000, using: &generator)) + 0.5)
+    }
+    for x in values {
+      #expect(roundedToNearestEven(x) == x.rounded(.toNearestOrEven), "x = \(x)")
+    }
+  }
+
+  /// Beyond `±2²²` the value is clamped there: it is still an integer of the same sign, so every
+  /// code `clamp(round(x) + z, 0, 255)` comes out the same.
+  @Test func largeValuesClampToTheSameCodes() {
+    for x: Float in [4_194_305, 1e9, 3e38, .infinity, -4_194_305, -1e9, -3e38, -.infinity] {
+      let y = roundedToNearestEven(x)
+      #expect(abs(y) == 4_194_304 && (y > 0) == (x > 0), "x = \(x)")
+    }
   }
 }
