@@ -122,8 +122,8 @@ private func triangleIsFinite(_ a: Tensor, upper: Bool) -> Bool {
   let n = a.shape[0]
   return a.withUnsafeBufferPointer { buffer in
     (0..<n).allSatisfy { row in
-      let columns = upper ? row..<n : 0..<(row + 1)
-      return columns.allSatisfy { buffer[row * n + $0].isFinite }
+      let columns = upper ? (row * n + row)..<(row * n + n) : (row * n)..<(row * n + row + 1)
+      return firstNonFinite(UnsafeBufferPointer(rebasing: buffer[columns])) == nil
     }
   }
 }

@@ -8,8 +8,8 @@ import TensorCore
 //
 // Layout: the weight is kept transposed and permuted in one buffer, so that a column of W is a
 // contiguous vector over the rows R, a block is a run of rows, and the cross-block update is one
-// sgemm on sub-matrices in place: `W[i2:, :] (C − i2, R) −= U[i1:i2, i2:]ᵀ · E (B_k, R)`, U read
-// where it lies. Line 8 itself is split the same way one level down: rank-1 feedback inside
+// sgemm on sub-matrices in place: `W[i2:, :] (C − i2, R) −= U[i1:i2, i2:]ᵀ · E (B_k, R)`, with
+// `U[i1:i2, i2:]ᵀ = Uᵀ[i2:, i1:i2]` read where it lies in the stored Uᵀ. Line 8 itself is split the same way one level down: rank-1 feedback inside
 // panels of 32 columns (the kernel), one sgemm from a panel to the rest of its block. Rows never
 // interact inside a panel, so the kernel runs on row tiles that stay in cache, in parallel; tile
 // boundaries do not depend on the thread count, so results are deterministic.
@@ -21,8 +21,9 @@ private let panelWidth = 32
 /// The mutable state of the block loop.
 struct GPTQBlockSolver {
   let problem: GPTQProblem
-  /// U, the upper Cholesky factor of H⁻¹ in processing order. // (C, C)
-  let upper: [Float]
+  /// Uᵀ, U being the upper Cholesky factor of H⁻¹ in processing order: row `j` of this buffer
+  /// is column `j` of U. // (C, C)
+  let uTransposed: [Float]
   /// The weight, transposed and permuted: rows of later blocks receive the cross-block updates,
   /// rows of the current block the in-block ones. // (C, R)
   var work: [Float]
@@ -36,9 +37,9 @@ struct GPTQBlockSolver {
   var loss: Double = 0
 
   /// `work` is the problem's transposed weight, handed over so that it is not copied.
-  init(problem: GPTQProblem, work: [Float], upper: [Float]) {
+  init(problem: GPTQProblem, work: [Float], uTransposed: [Float]) {
     self.problem = problem
-    self.upper = upper
+    self.uTransposed = uTransposed
     self.work = work
     scales = problem.presetScales
     zeros = problem.presetZeros
@@ -62,12 +63,12 @@ struct GPTQBlockSolver {
   mutating func applyErrors(of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float]) {
     guard !target.isEmpty else { return }
     let (rows, columns) = (problem.rows, problem.columns)
-    upper.withUnsafeBufferPointer { u in
+    uTransposed.withUnsafeBufferPointer { ut in
       errors.withUnsafeBufferPointer { e in
         work.withUnsafeMutableBufferPointer { w in
           gemm(
             m: target.count, n: rows, k: source.count, alpha: -1,
-            a: u.baseAddress! + source.lowerBound * columns + target.lowerBound, lda: columns, transposeA: true,
+            a: ut.baseAddress! + target.lowerBound * columns + source.lowerBound, lda: columns, transposeA: false,
             b: e.baseAddress! + (source.lowerBound - errorsFrom) * rows, ldb: rows, beta: 1,
             c: w.baseAddress! + target.lowerBound * rows, ldc: rows)
         }
@@ -137,10 +138,8 @@ struct GPTQBlockSolver {
   /// errors `(w − q) / d` into `errors` from row `offset` on and adding their loss.
   mutating func quantizePanel(start: Int, count: Int, groups: [Int], errors: inout [Float], offset: Int) {
     let (rows, columns) = (problem.rows, problem.columns)
-    var diagonalBlock = [Float]()  // U[start..<start+count, start..<start+count] // (P, P)
-    diagonalBlock.reserveCapacity(count * count)
-    for i in start..<(start + count) {
-      diagonalBlock.append(contentsOf: upper[(i * columns + start)..<(i * columns + start + count)])
+    let diagonalBlock = (0..<(count * count)).map {  // U[start..<start+count, start..<start+count] // (P, P)
+      uTransposed[(start + $0 % count) * columns + start + $0 / count]
     }
     let zeroPoints = zeros.map(Float.init)
     let tiles = (rows + rowTile - 1) / rowTile

@@ -46,12 +46,10 @@ public func gptqQuantize(
   if let (r, c) = firstNonFinite(hessian) { throw .nonFiniteHessian(row: r, column: c) }
 
   var problem = GPTQProblem(weight: weight, hessian: hessian, options: options)
-  let factor = try GPTQInverseHessian.factor(
-    problem.permutedHessian, columns: columns, options: options)
-  problem.permutedHessian = []  // (C, C) no longer needed: keep the peak memory down
+  let factor = try GPTQInverseHessian.factor(problem)
   let work = problem.transposed
   problem.transposed = []  // the solver's `work` is the only copy
-  var solver = GPTQBlockSolver(problem: problem, work: work, upper: factor.upper)
+  var solver = GPTQBlockSolver(problem: problem, work: work, uTransposed: factor.uTransposed)
   solver.run()
   let matrix = QuantizedMatrix(
     rows: rows, columns: columns, scheme: options.scheme,
@@ -65,26 +63,25 @@ public func gptqQuantize(
 /// The `(row, column)` of the first NaN or infinity of a rank-2 tensor, row-major.
 func firstNonFinite(_ t: Tensor) -> (Int, Int)? {
   t.withUnsafeBufferPointer { buffer in
-    var allFinite = true
-    for value in buffer { allFinite = allFinite && value.isFinite }
-    if allFinite { return nil }
-    let index = buffer.firstIndex { !$0.isFinite }!
+    guard let index = firstNonFinite(buffer) else { return nil }
     return (index / t.shape[1], index % t.shape[1])
   }
 }
 
 /// Everything fixed before the first column is quantized: dead columns, the permutation, the
-/// grids known in advance, the permuted Hessian and the permuted, transposed weight.
+/// grids known in advance and the permuted, transposed weight; the prepared Hessian on demand.
 struct GPTQProblem {
   let rows: Int
   let columns: Int
   let options: GPTQOptions
+  /// The caller's Hessian, symmetric; its lower triangle is read. // (C, C)
+  let hessian: Tensor
+  /// `H[c, c] == 0`, by original column. // (C)
+  let dead: [Bool]
   /// Inputs with `H[i, i] == 0`.
   let deadColumns: Int
   /// `perm[p] = c`: the original column processed at position `p`. // (C)
   let permutation: [Int]
-  /// The prepared Hessian, `H[perm][:, perm]` with dead diagonals 1, symmetric, undamped. // (C, C)
-  var permutedHessian: [Float]
   /// Grids fitted up front: one per row (no groups), or every static group; else empty. // (G, R)
   let presetScales: [Float]
   /// Zero points matching `presetScales`. // (G, R)
@@ -98,21 +95,15 @@ struct GPTQProblem {
     self.rows = rows
     self.columns = columns
     self.options = options
+    self.hessian = hessian
     let diagonal = (0..<columns).map { hessian[$0, $0] }
-    let dead = diagonal.map { $0 == 0 }
+    dead = diagonal.map { $0 == 0 }
     deadColumns = dead.filter { $0 }.count
     let sortKey = zip(diagonal, dead).map { $1 ? Float(1) : $0 }
     permutation =
       options.actOrder
       ? (0..<columns).sorted { sortKey[$0] > sortKey[$1] || (sortKey[$0] == sortKey[$1] && $0 < $1) }
       : Array(0..<columns)
-    permutedHessian = Self.permuted(hessian, dead: dead, permutation: permutation)
-    var zeroed = weight  // (R, C), dead columns 0
-    if deadColumns > 0 {
-      zeroed.withUnsafeMutableBufferPointer { w in
-        for r in 0..<rows { for c in 0..<columns where dead[c] { w[r * columns + c] = 0 } }
-      }
-    }
     let width = options.scheme.groupWidth(columns: columns)
     if options.scheme.groupSize == nil {
       // The reference fits the per-row grid before the dead columns are zeroed.
@@ -120,49 +111,77 @@ struct GPTQProblem {
         weight, ranges: [0..<columns], options: options)
     } else if options.staticGroups {
       let ranges = stride(from: 0, to: columns, by: width).map { $0..<min($0 + width, columns) }
-      (presetScales, presetZeros) = fitRowMajorGrids(zeroed, ranges: ranges, options: options)
+      (presetScales, presetZeros) = fitRowMajorGrids(
+        weight, ranges: ranges, options: options, zeroing: dead)
     } else {
       (presetScales, presetZeros) = ([], [])
     }
-    transposed = Self.transposed(zeroed, permutation: permutation)
+    transposed = Self.transposed(weight, permutation: permutation, zeroing: dead)
   }
 
-  /// `H[perm][:, perm]` read from the lower triangle of `h`, with `H[i, i] = 1` for dead `i`.
-  static func permuted(_ h: Tensor, dead: [Bool], permutation: [Int]) -> [Float] {
-    let n = permutation.count
-    var symmetric = h.scalars  // (C, C), the lower triangle mirrored in 32×32 tiles
-    symmetric.withUnsafeMutableBufferPointer { s in
-      for i0 in stride(from: 0, to: n, by: 32) {
-        for j0 in stride(from: 0, through: i0, by: 32) {
-          for i in i0..<min(i0 + 32, n) {
-            for j in j0..<min(j0 + 32, i) { s[j * n + i] = s[i * n + j] }
-          }
-        }
-      }
-      for i in 0..<n where dead[i] { s[i * n + i] = 1 }
+  /// The mean of the prepared Hessian's diagonal (dead entries 1), the scale of the dampening.
+  var meanDiagonal: Double {
+    let sum = permutation.reduce(0.0) { $0 + (dead[$1] ? 1 : Double(hessian[$1, $1])) }
+    return sum / Double(max(columns, 1))
+  }
+
+  /// `H[perm][:, perm] + λI`, dead diagonals 1 before `λ` is added, read from the lower triangle
+  /// of `hessian`: its lower triangle is exact, the upper one is H's own (unchanged order) or, under
+  /// a permutation, zero. With `reversed` the result is `J(·)J` (the whole buffer reversed, so the
+  /// exact triangle is the upper one), which is how the Float32 factorization wants it. Without a
+  /// permutation this is one streaming copy. // (C, C)
+  func preparedHessian(adding lambda: Float, reversed: Bool) -> [Float] {
+    let n = columns
+    var out: [Float]  // (C, C)
+    switch (options.actOrder, reversed) {
+    case (false, false): out = hessian.scalars
+    case (false, true): out = Array(hessian.scalars.reversed())
+    case (true, _): out = permutedLowerTriangle()
     }
-    if permutation.elementsEqual(0..<n) { return symmetric }
-    var out = [Float](repeating: 0, count: n * n)  // (C, C)
-    symmetric.withUnsafeBufferPointer { s in
-      out.withUnsafeMutableBufferPointer { out in
-        for a in 0..<n {
-          let row = permutation[a] * n
-          for b in 0..<n { out[a * n + b] = s[row + permutation[b]] }
+    out.withUnsafeMutableBufferPointer { out in
+      if options.actOrder && reversed { var all = out; all.reverse() }
+      for a in 0..<n {
+        let c = permutation[reversed ? n - 1 - a : a]
+        out[a * n + a] = (dead[c] ? 1 : out[a * n + a]) + lambda
+      }
+    }
+    return out
+  }
+
+  /// The lower triangle of `H[perm][:, perm]` read from the lower triangle of `hessian` in 32 × 32
+  /// tiles; zeros above the diagonal. // (C, C)
+  private func permutedLowerTriangle() -> [Float] {
+    let n = columns
+    var out = [Float](repeating: 0, count: n * n)
+    hessian.withUnsafeBufferPointer { h in
+      permutation.withUnsafeBufferPointer { perm in
+        out.withUnsafeMutableBufferPointer { out in
+          for a0 in stride(from: 0, to: n, by: 32) {
+            for b0 in stride(from: 0, through: a0, by: 32) {
+              for a in a0..<min(a0 + 32, n) {
+                let i = perm[a]
+                for b in b0..<min(b0 + 32, a + 1) {
+                  let j = perm[b]
+                  out[a * n + b] = h[max(i, j) * n + min(i, j)]
+                }
+              }
+            }
+          }
         }
       }
     }
     return out
   }
 
-  /// The permuted columns of `w` `(R, C)` as rows, in 64 × 64 tiles. // (C, R)
-  static func transposed(_ w: Tensor, permutation: [Int]) -> [Float] {
+  /// The permuted columns of `w` `(R, C)` as rows, in 64 × 64 tiles, the `zeroing` ones all 0. // (C, R)
+  static func transposed(_ w: Tensor, permutation: [Int], zeroing: [Bool]) -> [Float] {
     let (rows, columns) = (w.shape[0], w.shape[1])
     var out = [Float](repeating: 0, count: columns * rows)  // (C, R)
     w.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { out in
         for p0 in stride(from: 0, to: columns, by: 64) {
           for r0 in stride(from: 0, to: rows, by: 64) {
-            for p in p0..<min(p0 + 64, columns) {
+            for p in p0..<min(p0 + 64, columns) where !zeroing[permutation[p]] {
               let c = permutation[p]
               for r in r0..<min(r0 + 64, rows) { out[p * rows + r] = w[r * columns + c] }
             }
@@ -186,20 +205,23 @@ struct GPTQProblem {
   }
 }
 
-/// Grids of every row over each column range of a row-major `(R, C)` weight, group-major.
+/// Grids of every row over each column range of a row-major `(R, C)` weight, group-major, the
+/// columns marked in `zeroing` read as 0.
 func fitRowMajorGrids(
-  _ w: Tensor, ranges: [Range<Int>], options: GPTQOptions
+  _ w: Tensor, ranges: [Range<Int>], options: GPTQOptions, zeroing: [Bool]? = nil
 ) -> ([Float], [Int32]) {
   let (rows, columns) = (w.shape[0], w.shape[1])
   var scales = [Float](repeating: 0, count: ranges.count * rows)  // (G, R)
   var zeros = [Int32](repeating: 0, count: ranges.count * rows)  // (G, R)
+  let skip = zeroing ?? Array(repeating: false, count: columns)
   w.withUnsafeBufferPointer { w in
     for (g, range) in ranges.enumerated() {
       for r in 0..<rows {
         var (minimum, maximum): (Float, Float) = (0, 0)
         for c in range {
-          minimum = min(minimum, w[r * columns + c])
-          maximum = max(maximum, w[r * columns + c])
+          let value = skip[c] ? 0 : w[r * columns + c]
+          minimum = min(minimum, value)
+          maximum = max(maximum, value)
         }
         let grid = QuantizationGrid(
           minimum: minimum, maximum: maximum, bits: options.scheme.bits,
