@@ -41,12 +41,21 @@ struct BenchmarkGPTQ: ParsableCommand {
     let options = GPTQOptions(scheme: scheme)
 
     var loss = 0.0
-    let solve = median {
+    func solveOnce() {
       loss = (try? gptqQuantize(weight: weight, hessian: hessian, options: options))?.loss ?? .nan
     }
-    if solveOnly { return print(String(format: "whole solve: %.3f s (median of %d), loss %.6g", solve, rounds, loss)) }
+    if solveOnly {
+      return print(String(format: "whole solve: %.3f s (median of %d), loss %.6g", median(solveOnce), rounds, loss))
+    }
+    // The solve and the sgemm alternate, round by round, so that each ratio compares two
+    // measurements taken under the same load from other processes on this shared machine.
     let a = Tensor(shape: [4096, 4096], repeating: 0.5)
-    let sgemm = median { _ = matmul(a, a) }
+    var (solves, sgemms) = ([Double](), [Double]())
+    for _ in 0..<max(rounds, 1) {
+      sgemms.append(seconds { _ = matmul(a, a) })
+      solves.append(seconds(solveOnce))
+    }
+    let (solve, sgemm) = (middle(solves), middle(sgemms))
     let prelude = median { _ = try? gptqPreludeOnly(hessian, columns: columns) }
     let doublePrelude = median { _ = try? gptqDoublePreludeOnly(hessian, columns: columns) }
     let flops = gptqFlopCount(rows: rows, columns: columns, blockSize: options.blockSize)
@@ -61,31 +70,39 @@ struct BenchmarkGPTQ: ParsableCommand {
                  columns, doublePrelude, 4 * pow(Double(columns), 3) / 3 / doublePrelude / 1e9))
     print(String(format: "| GPTQ %d×%d, %d-bit g%d, whole solve | %.3f | %.1f |",
                  rows, columns, bits, groupSize, solve, flops / solve / 1e9))
-    print(String(format: "\nour rate / sgemm rate: %.2f; flops counted: %.1f G; loss %.6g; rounds: %d",
-                 flops / solve / 1e9 / sgemmRate, flops / 1e9, loss, rounds))
+    let ratios = zip(solves, sgemms).map { flops / $0 / (2 * pow(4096.0, 3) / $1) }
+    print(String(format: "\nour rate / sgemm rate: %.2f (median of the %d rounds' ratios, each solve next to its own sgemm; range %.2f–%.2f); flops counted: %.1f G; loss %.6g",
+                 middle(ratios), rounds, ratios.min()!, ratios.max()!, flops / 1e9, loss))
     print(String(format: "swift_seconds=%.4f sgemm_gflops=%.2f", solve, sgemmRate))
   }
 
   /// The median wall time of `rounds` runs of `body`, in seconds.
   private func median(_ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
-    for _ in 0..<max(rounds, 1) {
-      let start = ContinuousClock.now
-      try body()
-      let elapsed = ContinuousClock.now - start
-      times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-    return times.sorted()[times.count / 2]
+    for _ in 0..<max(rounds, 1) { times.append(try seconds(body)) }
+    return middle(times)
   }
 }
 
-/// The factorization alone: a 1-row, 1-bit-block solve would still run the block loop, so this
-/// times the same LAPACK work directly (Cholesky + triangular inverse of a `(C, C)` matrix, in place).
+/// The wall time of one run of `body`, in seconds.
+private func seconds(_ body: () throws -> Void) rethrows -> Double {
+  let start = ContinuousClock.now
+  try body()
+  let elapsed = ContinuousClock.now - start
+  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// The median of a non-empty list (the upper one of the middle two for an even count).
+private func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// The factorization alone, as the solver runs it: a 1-row, 1-bit-block solve would still run the
+/// block loop, so this times the same work directly (the reversed copy J(H + λI)J, then Cholesky
+/// and triangular inverse of its upper triangle in place).
 private func gptqPreludeOnly(_ hessian: Tensor, columns: Int) throws -> Tensor {
-  var damped = hessian  // (C, C)
+  var damped = Tensor(shape: [columns, columns], scalars: Array(hessian.scalars.reversed()))  // (C, C)
   let mean = (0..<columns).reduce(Float(0)) { $0 + hessian[$1, $1] } / Float(columns)
   for i in 0..<columns { damped[i, i] += 0.01 * mean }
-  try invertCholeskyFactor(&damped, upper: false)
+  try invertCholeskyFactor(&damped, upper: true)
   return damped
 }
 
