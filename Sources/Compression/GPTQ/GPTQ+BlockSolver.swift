@@ -31,6 +31,8 @@ struct GPTQBlockSolver {
   var scales: [Float]
   /// Zero points in group-creation order. // (G, R)
   var zeros: [Int32]
+  /// `zeros` as Floats, for the kernel. // (G, R)
+  var zeroPoints: [Float]
   /// Codes in processing order, one column per row. // (C, R)
   var codesByPosition: [UInt8]
   /// The reference's `Losses` sum.
@@ -43,6 +45,7 @@ struct GPTQBlockSolver {
     self.work = work
     scales = problem.presetScales
     zeros = problem.presetZeros
+    zeroPoints = problem.presetZeros.map(Float.init)
     codesByPosition = [UInt8](repeating: 0, count: problem.columns * problem.rows)
   }
 
@@ -118,6 +121,7 @@ struct GPTQBlockSolver {
         minimumZero: problem.options.minimumZero)
       scales.append(grid.scale)
       zeros.append(grid.zero)
+      zeroPoints.append(Float(grid.zero))
     }
   }
 
@@ -141,7 +145,6 @@ struct GPTQBlockSolver {
     let diagonalBlock = (0..<(count * count)).map {  // U[start..<start+count, start..<start+count] // (P, P)
       uTransposed[(start + $0 % count) * columns + start + $0 / count]
     }
-    let zeroPoints = zeros.map(Float.init)
     let tiles = (rows + rowTile - 1) / rowTile
     var partialLoss = [Double](repeating: 0, count: tiles)
     let maxCode = Float(problem.options.scheme.maxCode)
@@ -168,13 +171,28 @@ struct GPTQBlockSolver {
     loss += partialLoss.reduce(0, +)
   }
 
-  /// Codes `(R, C)` in original column order from the processing-order `(C, R)` buffer, in 64 × 64
-  /// tiles.
+  /// Codes `(R, C)` in original column order from the processing-order `(C, R)` buffer: in 8 × 8
+  /// blocks of bytes moved as words when nothing is permuted and both sides are multiples of 8,
+  /// else byte by byte in 64 × 64 tiles.
   func codesInOriginalOrder(permutation: [Int]) -> [UInt8] {
     let (rows, columns) = (problem.rows, problem.columns)
     var codes = [UInt8](repeating: 0, count: rows * columns)  // (R, C)
     codesByPosition.withUnsafeBufferPointer { source in
       codes.withUnsafeMutableBufferPointer { codes in
+        if !problem.options.actOrder && rows % 8 == 0 && columns % 8 == 0 {
+          for r00 in stride(from: 0, to: rows, by: 64) {
+            for p00 in stride(from: 0, to: columns, by: 64) {  // a 64 × 64 tile stays in L1
+              for r0 in stride(from: r00, to: min(r00 + 64, rows), by: 8) {
+                for p0 in stride(from: p00, to: min(p00 + 64, columns), by: 8) {
+                  transposeBytes8x8(
+                    from: UnsafeRawPointer(source.baseAddress! + p0 * rows + r0), stride: rows,
+                    to: UnsafeMutableRawPointer(codes.baseAddress! + r0 * columns + p0), stride: columns)
+                }
+              }
+            }
+          }
+          return
+        }
         for r0 in stride(from: 0, to: rows, by: 64) {
           for p0 in stride(from: 0, to: columns, by: 64) {
             for r in r0..<min(r0 + 64, rows) {
@@ -186,4 +204,47 @@ struct GPTQBlockSolver {
     }
     return codes
   }
+}
+
+/// Transposes an 8 × 8 block of bytes: word `k` (8 bytes at `source + k · sourceStride`) becomes
+/// byte `k` of every destination word. Three rounds of masked swaps between word pairs 1, 2 and 4
+/// apart exchange bytes, byte pairs and byte quads; word `i`'s byte `j` ends in word `j`'s byte `i`.
+@inline(__always)
+func transposeBytes8x8(
+  from source: UnsafeRawPointer, stride sourceStride: Int,
+  to destination: UnsafeMutableRawPointer, stride destinationStride: Int
+) {
+  func load(_ k: Int) -> UInt64 {
+    UInt64(littleEndian: source.loadUnaligned(fromByteOffset: k * sourceStride, as: UInt64.self))
+  }
+  var (w0, w1, w2, w3, w4, w5, w6, w7) = (load(0), load(1), load(2), load(3), load(4), load(5), load(6), load(7))
+  func exchange(_ a: inout UInt64, _ b: inout UInt64, shift: UInt64, mask: UInt64) {
+    let t = ((a >> shift) ^ b) & mask
+    b ^= t
+    a ^= t << shift
+  }
+  let (bytes, pairs, quads): (UInt64, UInt64, UInt64) = (0x00FF_00FF_00FF_00FF, 0x0000_FFFF_0000_FFFF, 0x0000_0000_FFFF_FFFF)
+  exchange(&w0, &w1, shift: 8, mask: bytes)
+  exchange(&w2, &w3, shift: 8, mask: bytes)
+  exchange(&w4, &w5, shift: 8, mask: bytes)
+  exchange(&w6, &w7, shift: 8, mask: bytes)
+  exchange(&w0, &w2, shift: 16, mask: pairs)
+  exchange(&w1, &w3, shift: 16, mask: pairs)
+  exchange(&w4, &w6, shift: 16, mask: pairs)
+  exchange(&w5, &w7, shift: 16, mask: pairs)
+  exchange(&w0, &w4, shift: 32, mask: quads)
+  exchange(&w1, &w5, shift: 32, mask: quads)
+  exchange(&w2, &w6, shift: 32, mask: quads)
+  exchange(&w3, &w7, shift: 32, mask: quads)
+  func store(_ j: Int, _ word: UInt64) {
+    destination.storeBytes(of: word.littleEndian, toByteOffset: j * destinationStride, as: UInt64.self)
+  }
+  store(0, w0)
+  store(1, w1)
+  store(2, w2)
+  store(3, w3)
+  store(4, w4)
+  store(5, w5)
+  store(6, w6)
+  store(7, w7)
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 // GPTQ: Frantar, Ashkboos, Hoefler, Alistarh, "GPTQ: Accurate Post-training Quantization for
@@ -173,17 +174,21 @@ struct GPTQProblem {
     return out
   }
 
-  /// The permuted columns of `w` `(R, C)` as rows, in 64 × 64 tiles, the `zeroing` ones all 0. // (C, R)
+  /// The permuted columns of `w` `(R, C)` as rows, in 64 × 64 tiles, the `zeroing` ones all 0;
+  /// strips of 64 columns in parallel (page faults and copies on both cores). // (C, R)
   static func transposed(_ w: Tensor, permutation: [Int], zeroing: [Bool]) -> [Float] {
     let (rows, columns) = (w.shape[0], w.shape[1])
     var out = [Float](repeating: 0, count: columns * rows)  // (C, R)
     w.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { out in
-        for p0 in stride(from: 0, to: columns, by: 64) {
+        let (w, out) = (SharedPointer(base: UnsafeMutablePointer(mutating: w.baseAddress!)), SharedPointer(base: out.baseAddress!))
+        let strips = (columns + 63) / 64
+        DispatchQueue.concurrentPerform(iterations: strips) { strip in  // 64 columns each
+          let p0 = strip * 64
           for r0 in stride(from: 0, to: rows, by: 64) {
             for p in p0..<min(p0 + 64, columns) where !zeroing[permutation[p]] {
               let c = permutation[p]
-              for r in r0..<min(r0 + 64, rows) { out[p * rows + r] = w[r * columns + c] }
+              for r in r0..<min(r0 + 64, rows) { out.base[p * rows + r] = w.base[r * columns + c] }
             }
           }
         }

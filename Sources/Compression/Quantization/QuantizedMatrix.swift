@@ -42,8 +42,7 @@ public struct QuantizedMatrix: Sendable, Equatable {
       gIdx.allSatisfy { $0 >= 0 && Int($0) < groups },
       "QuantizedMatrix: g_idx entry outside 0..<\(groups)")
     let maxCode = scheme.maxCode
-    precondition(
-      codes.allSatisfy { Int($0) <= maxCode }, "QuantizedMatrix: code above \(maxCode)")
+    precondition(Int(largest(codes)) <= maxCode, "QuantizedMatrix: code above \(maxCode)")
     precondition(
       zeros.allSatisfy { $0 >= 0 && Int($0) <= maxCode },
       "QuantizedMatrix: zero point outside 0...\(maxCode)")
@@ -97,5 +96,15 @@ public struct QuantizedMatrix: Sendable, Equatable {
   public static func sequentialGroupIndex(columns: Int, groupWidth: Int) -> [Int32] {
     precondition(groupWidth >= 1, "QuantizedMatrix: group width \(groupWidth) < 1")
     return (0..<columns).map { Int32($0 / groupWidth) }
+  }
+}
+
+/// The largest of `codes` (0 when empty), in a loop that vectorizes: codes are checked on every
+/// matrix, and a closure per byte costs more than the check is worth.
+private func largest(_ codes: [UInt8]) -> UInt8 {
+  codes.withUnsafeBufferPointer { codes in
+    var largest: UInt8 = 0
+    for code in codes { largest = max(largest, code) }
+    return largest
   }
 }

@@ -1,10 +1,5 @@
 import Dispatch
 
-/// A raw pointer handed to the workers of `parallelRows`; each worker writes disjoint rows.
-struct SharedPointer<Element>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<Element>
-}
-
 /// Runs `body` over `0..<count` split into contiguous chunks, on the cores Dispatch offers;
 /// serial when the work is small (`count * costPerItem` below about a million operations).
 func parallelRows(_ count: Int, costPerItem: Int, _ body: @Sendable (Range<Int>) -> Void) {
