@@ -153,3 +153,20 @@ import Testing
     #expect(previous < 0.01)
   }
 }
+
+/// The grid's F16 rounding (TensorCore's bit-level conversion) against Swift's `Float16`.
+@Suite struct GridScaleRoundingTests {
+  @Test func scaleRoundingMatchesFloat16() {
+    var values: [Float] = [0, 0x1p-26, 0x1p-25, 0x1.8p-25, 0x1p-24, 0x1.8p-24, 0x1p-14, 0x1.ffcp-15, 1, 1.0004883]
+    values += [65504, 65519, 65520, 1e6, 0.1, 1.0 / 3]
+    var generator = SeededGenerator(seed: 3)
+    for _ in 0..<50_000 {
+      let exponent = Float(Int.random(in: -30...17, using: &generator))
+      values.append(Float.random(in: 1..<2, using: &generator) * pow(2, exponent))
+    }
+    for x in values {
+      let expected = min(max(Float(Float16(x)), Float(Float16.leastNonzeroMagnitude)), Float(Float16.greatestFiniteMagnitude))
+      #expect(QuantizationGrid.roundedToFloat16(x) == expected, "x = \(x)")
+    }
+  }
+}

@@ -20,7 +20,7 @@ public struct QuantizationGrid: Sendable, Equatable {
   /// `zero` must lie in `0...maxCode`.
   public init(scale: Float, zero: Int32, maxCode: Int32) {
     precondition(
-      scale > 0 && scale.isFinite && Float(Float16(scale)) == scale,
+      scale > 0 && scale.isFinite && Float(float16Bits: scale.float16Bits) == scale,
       "QuantizationGrid: scale \(scale) is not a positive finite F16 value")
     precondition((0...maxCode).contains(zero), "QuantizationGrid: zero \(zero) outside 0...\(maxCode)")
     self.scale = scale
@@ -100,10 +100,11 @@ public struct QuantizationGrid: Sendable, Equatable {
     scale * Float(Int32(code) - zero)
   }
 
-  /// `x` rounded to the nearest F16 value, kept inside the positive finite F16 range.
+  /// `x` rounded to the nearest F16 value, kept inside the positive finite F16 range. (TensorCore's
+  /// bit-level conversions, inlined: `Float16` itself is a library call per conversion on
+  /// baseline x86-64, and every group of every row is fitted here.)
   static func roundedToFloat16(_ x: Float) -> Float {
-    let half = Float(Float16(x))
-    return Swift.min(
-      Swift.max(half, Float(Float16.leastNonzeroMagnitude)), Float(Float16.greatestFiniteMagnitude))
+    let half = Float(float16Bits: x.float16Bits)
+    return Swift.min(Swift.max(half, 0x1p-24), 65504)  // F16's least nonzero and greatest finite
   }
 }
