@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 record=false
-rounds=7
+rounds=9
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) record=true ;;
