@@ -181,7 +181,8 @@ struct GPTQProblem {
     var out = [Float](repeating: 0, count: columns * rows)  // (C, R)
     w.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { out in
-        let (w, out) = (SharedPointer(base: UnsafeMutablePointer(mutating: w.baseAddress!)), SharedPointer(base: out.baseAddress!))
+        let w = SharedPointer(base: UnsafeMutablePointer(mutating: w.baseAddress!))  // read only
+        let out = SharedPointer(base: out.baseAddress!)  // each strip writes its own rows
         let strips = (columns + 63) / 64
         DispatchQueue.concurrentPerform(iterations: strips) { strip in  // 64 columns each
           let p0 = strip * 64
