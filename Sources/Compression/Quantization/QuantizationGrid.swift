@@ -20,7 +20,7 @@ public struct QuantizationGrid: Sendable, Equatable {
   /// `zero` must lie in `0...maxCode`.
   public init(scale: Float, zero: Int32, maxCode: Int32) {
     precondition(
-      scale > 0 && scale.isFinite && Float(float16Bits: scale.float16Bits) == scale,
+      Self.isStorableScale(scale),
       "QuantizationGrid: scale \(scale) is not a positive finite F16 value")
     precondition((0...maxCode).contains(zero), "QuantizationGrid: zero \(zero) outside 0...\(maxCode)")
     self.scale = scale
@@ -98,6 +98,11 @@ public struct QuantizationGrid: Sendable, Equatable {
   @inlinable
   public func value(ofCode code: UInt8) -> Float {
     scale * Float(Int32(code) - zero)
+  }
+
+  /// Whether `scale` is positive, finite and exactly an F16 value, as every stored scale must be.
+  static func isStorableScale(_ scale: Float) -> Bool {
+    scale > 0 && scale.isFinite && Float(float16Bits: scale.float16Bits) == scale
   }
 
   /// `x` rounded to the nearest F16 value, kept inside the positive finite F16 range. (TensorCore's

@@ -47,7 +47,7 @@ public struct QuantizedMatrix: Sendable, Equatable {
       zeros.allSatisfy { $0 >= 0 && Int($0) <= maxCode },
       "QuantizedMatrix: zero point outside 0...\(maxCode)")
     precondition(
-      scales.allSatisfy { $0 > 0 && $0.isFinite && Float(float16Bits: $0.float16Bits) == $0 },
+      scales.allSatisfy(QuantizationGrid.isStorableScale),
       "QuantizedMatrix: scale not positive, finite and F16-representable")
     self.rows = rows
     self.columns = columns
