@@ -9,10 +9,11 @@ import TensorCore
 // Layout: the weight is kept transposed and permuted in one buffer, so that a column of W is a
 // contiguous vector over the rows R, a block is a run of rows, and the cross-block update is one
 // sgemm on sub-matrices in place: `W[i2:, :] (C − i2, R) −= U[i1:i2, i2:]ᵀ · E (B_k, R)`, with
-// `U[i1:i2, i2:]ᵀ = Uᵀ[i2:, i1:i2]` read where it lies in the stored Uᵀ. Line 8 itself is split the same way one level down: rank-1 feedback inside
-// panels of 32 columns (the kernel), one sgemm from a panel to the rest of its block. Rows never
-// interact inside a panel, so the kernel runs on row tiles that stay in cache, in parallel; tile
-// boundaries do not depend on the thread count, so results are deterministic.
+// `U[i1:i2, i2:]ᵀ = Uᵀ[i2:, i1:i2]` read where it lies in the stored Uᵀ. Line 8 itself is split
+// the same way one level down: rank-1 feedback inside panels of 32 columns (the kernel), one
+// sgemm from a panel to the rest of its block. Rows never interact inside a panel, so the kernel
+// runs on row tiles that stay in cache, in parallel; tile boundaries do not depend on the thread
+// count, so results are deterministic.
 // Legend: R = rows, C = columns, B_k = width of block k, p = processing position.
 
 /// Columns per panel of the in-block loop (see `quantizeBlockInPanels`).
@@ -29,9 +30,7 @@ struct GPTQBlockSolver {
   var work: [Float]
   /// Scales in group-creation order. // (G, R)
   var scales: [Float]
-  /// Zero points in group-creation order. // (G, R)
-  var zeros: [Int32]
-  /// `zeros` as Floats, for the kernel. // (G, R)
+  /// Zero points in group-creation order, as Floats for the kernel (small integers, exact). // (G, R)
   var zeroPoints: [Float]
   /// Codes in processing order, one column per row. // (C, R)
   var codesByPosition: [UInt8]
@@ -44,10 +43,12 @@ struct GPTQBlockSolver {
     self.uTransposed = uTransposed
     self.work = work
     scales = problem.presetScales
-    zeros = problem.presetZeros
     zeroPoints = problem.presetZeros.map(Float.init)
     codesByPosition = [UInt8](repeating: 0, count: problem.columns * problem.rows)
   }
+
+  /// The zero points as the result stores them. // (G, R)
+  var zeros: [Int32] { zeroPoints.map { Int32($0) } }
 
   mutating func run() {
     let (columns, rows, blockSize) = (problem.columns, problem.rows, problem.options.blockSize)
@@ -120,7 +121,6 @@ struct GPTQBlockSolver {
         minimum: minimum[r], maximum: maximum[r], bits: scheme.bits, symmetric: scheme.symmetric,
         minimumZero: problem.options.minimumZero)
       scales.append(grid.scale)
-      zeros.append(grid.zero)
       zeroPoints.append(Float(grid.zero))
     }
   }
