@@ -74,6 +74,8 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
   case calibratedAfterEarlierPass(pass: String, earlier: String, tensor: String)
   /// The GPTQ solver refused a layer.
   case gptq(tensor: String, GPTQError)
+  /// The SparseGPT solver refused a layer (it shares GPTQ's rules for the Hessian).
+  case sparseGPT(tensor: String, GPTQError)
   /// A file-system operation outside the safetensors writer failed.
   case io(path: String, reason: String)
 
@@ -139,8 +141,8 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
       return "\(path): \(reason)"
     case .calibrationRequired(let pass):
       return "pass `\(pass)` needs input statistics: give --calibration FILE (text, JSONL or input_ids; "
-        + "runs the model sequentially) or --hessians FILE (from `compress calibrate`), or set "
-        + "allow-identity=true to quantize with H = I (which equals round-to-nearest)"
+        + "runs the model sequentially) or --hessians FILE (from `compress calibrate`); without data, "
+        + "gptq takes allow-identity=true (H = I, which equals round-to-nearest) and prune takes method=magnitude"
     case .calibrationNeedsModelFolder(let path):
       return "\(path): --calibration needs a model folder (config.json, weights, tokenizer.json) to run the model"
     case .notABlockLinear(let tensor):
@@ -149,6 +151,8 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
       return "pass `\(pass)` and the earlier pass `\(earlier)` both select `\(tensor)`; a calibrated pass must be the first to change a tensor"
     case .gptq(let tensor, let error):
       return "tensor `\(tensor)`: \(error)"
+    case .sparseGPT(let tensor, let error):
+      return "tensor `\(tensor)`: SparseGPT: \(error.reason)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
     }

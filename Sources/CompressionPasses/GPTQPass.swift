@@ -66,31 +66,33 @@ public struct GPTQPass: CalibratedPass {
     guard allowsIdentityHessian else { throw .calibrationRequired(pass: "gptq") }
     let weight = layout == .outIn ? tensor : tensor.transposed()
     return try solve(
-      weight: weight, hessian: .identity(weight.shape[1]), name: name, dtype: dtype, originalShape: tensor.shape,
-      layout: layout
+      LayerProblem(
+        weight: weight, hessian: .identity(weight.shape[1]), name: name, dtype: dtype, originalShape: tensor.shape,
+        layout: layout)
     ).result
   }
 
-  public func solve(
-    weight: Tensor, hessian: Tensor, name: String, dtype: DType, originalShape: [Int], layout: WeightLayout
-  ) throws(CompressionError) -> SolvedLayer {
+  /// With `problem.mask` (an earlier `prune`), the pruned weights stay exactly zero.
+  public func solve(_ problem: LayerProblem) throws(CompressionError) -> SolvedLayer {
     let start = ContinuousClock.now
+    let (weight, hessian) = (problem.weight, problem.hessian)
     let result: GPTQResult
     do {
-      result = try gptqQuantize(weight: weight, hessian: hessian, options: options)
+      result = try gptqQuantize(weight: weight, hessian: hessian, options: options, mask: problem.mask)
     } catch {
-      throw .gptq(tensor: name, error)
+      throw .gptq(tensor: problem.name, error)
     }
     let encoded = try GPTQEncoding.encode(
-      result.matrix, name: name, originalDType: dtype, originalShape: originalShape, layout: layout)
+      result.matrix, name: problem.name, originalDType: problem.dtype, originalShape: problem.originalShape,
+      layout: problem.layout)
     let approximation = result.matrix.dequantized()  // (out, in)
     let baseline = quantizeRoundToNearest(weight, scheme: options.scheme, minimumZero: options.minimumZero).dequantized()
     let elapsed = (ContinuousClock.now - start).components
     let details = LayerRecord(
-      loss: result.loss, relativeOutputError: relativeOutputError(weight, approximation, hessian: hessian),
+      pass: Self.description.name, loss: result.loss, relativeOutputError: relativeOutputError(weight, approximation, hessian: hessian),
       baselineRelativeOutputError: relativeOutputError(weight, baseline, hessian: hessian),
       dampening: result.dampeningUsed, hessianSource: "",
       seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-    return SolvedLayer(result: .encoded(encoded), approximation: approximation, details: details)
+    return SolvedLayer(result: .encoded(encoded), approximation: approximation, details: details, mask: problem.mask)
   }
 }

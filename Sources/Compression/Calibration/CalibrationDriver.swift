@@ -3,68 +3,102 @@ import Inference
 import Safetensors
 import TensorCore
 
-/// What the pipeline keeps of a solved layer until it writes it: the encoding and the report's
-/// figures. The dense approximation is dropped once the sequential loop has used it, so that
-/// memory does not grow with the model.
+/// What the pipeline keeps of a solved layer until it writes it: the last calibrated stage's
+/// encoding and every stage's report figures. The dense approximation is dropped once the
+/// sequential loop has used it, so that memory does not grow with the model.
 struct CalibratedTensor {
   var result: WorkingTensor
-  var details: LayerRecord
-
-  init(_ layer: SolvedLayer, hessianSource: String) {
-    result = layer.result
-    details = layer.details
-    details.hessianSource = hessianSource
-  }
+  /// One record per calibrated stage that solved the layer, in order.
+  var details: [LayerRecord]
+  /// The pipeline index of the last calibrated stage that solved it.
+  var stage: Int
 }
 
-/// Gets a calibrated pass its statistics and runs it over the selected weights, by one of the
-/// three routes of issue 4: the sequential loop over calibration data, a Hessian file, or H = I.
+/// Gets the calibrated passes their statistics and runs them over the selected weights, by one of
+/// three routes: the sequential loop over calibration data, a Hessian file, or H = I. Every
+/// calibrated stage of a pipeline runs in the same loop: a linear several of them select is solved
+/// by each in pipeline order, each on the previous one's result and with the same Hessian, before
+/// the block is re-run (so `prune` then `gptq` is SparseGPT's joint sparse and quantized mode).
 enum CalibrationDriver {
-  /// Hands each solved layer to `deliver` as soon as it is solved.
+  /// One calibrated stage of the pipeline.
+  struct Stage {
+    /// The stage's index in the pipeline, and its pass's name.
+    var index: Int
+    var name: String
+    var pass: any CalibratedPass
+    /// The tensors it selects.
+    var names: Set<String>
+  }
+
+  /// Hands each solved layer to `deliver` as soon as every stage that selects it has solved it.
   static func solve(
-    pass: any CalibratedPass, passName: String, names: Set<String>, checkpoint: SafetensorsCheckpoint,
-    input: ModelLocation, modelType: String?, request: CalibrationRequest, progress: ProgressHandler?,
-    deliver: Deliver
+    stages: [Stage], checkpoint: SafetensorsCheckpoint, input: ModelLocation, modelType: String?,
+    request: CalibrationRequest, progress: ProgressHandler?, deliver: Deliver
   ) throws(CompressionError) {
+    let names = stages.reduce(into: Set<String>()) { $0.formUnion($1.names) }
     if let data = request.dataPath {
       return try sequential(
-        pass: pass, names: names, checkpoint: checkpoint, input: input, modelType: modelType, data: data,
+        stages: stages, names: names, checkpoint: checkpoint, input: input, modelType: modelType, data: data,
         request: request, progress: progress, deliver: deliver)
     }
-    let widths = try inputWidths(names, checkpoint: checkpoint, modelType: modelType, pass: passName)
+    let widths = try inputWidths(names, checkpoint: checkpoint, modelType: modelType, stages: stages)
     let hessians: [String: Tensor]
     let source: String
     if let path = request.hessiansPath {
       hessians = try HessianFile.read(path: path, weights: widths)
       source = "hessian-file"
-    } else if pass.allowsIdentityHessian {
+    } else if let refusing = stages.first(where: { !$0.pass.allowsIdentityHessian }) {
+      throw .calibrationRequired(pass: refusing.name)
+    } else {
       hessians = widths.mapValues { Tensor.identity($0) }
       source = "identity"
-    } else {
-      throw .calibrationRequired(pass: passName)
     }
     for (index, name) in names.sorted().enumerated() {
-      progress?(.init(stage: passName, completed: index, total: names.count, item: name))
+      progress?(.init(stage: stages[0].name, completed: index, total: names.count, item: name))
       let info = checkpoint[name]!
       let layout = WeightLayout.of(name: name, modelType: modelType)
       let stored = try readBytes(name, from: checkpoint) { Tensor(decoding: $0, dtype: info.dtype, shape: info.shape) }
       let weight = layout == .outIn ? stored : stored.transposed()  // (out, in)
-      let solved = try pass.solve(
-        weight: weight, hessian: hessians[name]!, name: name, dtype: info.dtype, originalShape: info.shape, layout: layout)
-      try deliver(name, CalibratedTensor(solved, hessianSource: source))
+      let (solved, _) = try solveChain(
+        stages, problem: LayerProblem(
+          weight: weight, hessian: hessians[name]!, name: name, dtype: info.dtype, originalShape: info.shape,
+          layout: layout), source: source)
+      try deliver(name, solved)
     }
   }
 
   /// Receives a solved layer by name.
   typealias Deliver = (_ name: String, _ layer: CalibratedTensor) throws(CompressionError) -> Void
 
+  /// Solves one linear by every stage that selects it, in order; returns what to store and the
+  /// dense weight the model continues with.
+  static func solveChain(_ stages: [Stage], problem: LayerProblem, source: String) throws(CompressionError)
+    -> (CalibratedTensor, Tensor)
+  {
+    var problem = problem
+    var solved: CalibratedTensor?
+    for stage in stages where stage.names.contains(problem.name) {
+      if case .encoded(let encoded) = solved?.result {
+        throw .tensorAlreadyEncoded(tensor: problem.name, pass: stage.name, encoding: encoded.entry.encoding)
+      }
+      var layer = try stage.pass.solve(problem)
+      layer.details.hessianSource = source
+      problem.weight = layer.approximation
+      problem.mask = layer.mask
+      solved = CalibratedTensor(
+        result: layer.result, details: (solved?.details ?? []) + [layer.details], stage: stage.index)
+    }
+    return (solved!, problem.weight)
+  }
+
   /// The input width of every selected weight, refusing anything that is not a float matrix.
   private static func inputWidths(
-    _ names: Set<String>, checkpoint: SafetensorsCheckpoint, modelType: String?, pass: String
+    _ names: Set<String>, checkpoint: SafetensorsCheckpoint, modelType: String?, stages: [Stage]
   ) throws(CompressionError) -> [String: Int] {
     var widths: [String: Int] = [:]
     for name in names {
       let info = checkpoint[name]!
+      let pass = stages.first { $0.names.contains(name) }!.name
       guard info.dtype.isFloatingPoint else { throw .unsupportedDType(tensor: name, pass: pass, dtype: info.dtype) }
       guard info.shape.count == 2 else {
         throw .unsupportedShape(tensor: name, pass: pass, shape: info.shape, expected: "a 2-D weight matrix")
@@ -76,7 +110,7 @@ enum CalibrationDriver {
 
   /// The sequential loop: each layer is solved on the outputs of the already-compressed prefix.
   private static func sequential(
-    pass: any CalibratedPass, names: Set<String>, checkpoint: SafetensorsCheckpoint, input: ModelLocation,
+    stages: [Stage], names: Set<String>, checkpoint: SafetensorsCheckpoint, input: ModelLocation,
     modelType: String?, data: String, request: CalibrationRequest, progress: ProgressHandler?, deliver: Deliver
   ) throws(CompressionError) {
     guard let folder = input.folder else { throw .calibrationNeedsModelFolder(path: input.path) }
@@ -87,15 +121,17 @@ enum CalibrationDriver {
     }
     let calibration = try loaded.calibrationSet(path: data, options: request.options)
     var model = loaded.model
-    try SequentialCalibrator(trueSequential: pass.trueSequential, memoryBudget: request.memoryBudget).run(
+    let trueSequential = stages.contains { $0.pass.trueSequential }
+    try SequentialCalibrator(trueSequential: trueSequential, memoryBudget: request.memoryBudget).run(
       model: &model, calibration: calibration, selected: names, progress: progress
     ) { name, weight, hessian throws(CompressionError) in
       let info = checkpoint[name]!
-      let solved = try pass.solve(
-        weight: weight, hessian: hessian.hessian, name: name, dtype: info.dtype, originalShape: info.shape,
-        layout: WeightLayout.of(name: name, modelType: modelType))
-      try deliver(name, CalibratedTensor(solved, hessianSource: "sequential"))
-      return solved.approximation
+      let (solved, approximation) = try solveChain(
+        stages, problem: LayerProblem(
+          weight: weight, hessian: hessian.hessian, name: name, dtype: info.dtype, originalShape: info.shape,
+          layout: WeightLayout.of(name: name, modelType: modelType)), source: "sequential")
+      try deliver(name, solved)
+      return approximation
     }
   }
 }

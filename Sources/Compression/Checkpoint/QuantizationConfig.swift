@@ -1,7 +1,9 @@
 import Foundation
 
 /// Writes `quantize_config.json` and `config.json["quantization_config"]` for GPTQ-layout
-/// tensors, so that transformers, vLLM and the GPTQ loaders take the output folder as is.
+/// tensors, and compressed-tensors' `quantization_config` with a `sparsity_config` for
+/// sparse-bitmask tensors, so that transformers, vLLM and the GPTQ loaders take the output folder
+/// as is.
 ///
 /// The most common (bits, group size, sym) is the folder's setting; tensors quantized otherwise
 /// are listed under GPTQModel's `dynamic` key as exact-module regular expressions.
@@ -13,6 +15,8 @@ enum QuantizationConfig {
     if let quantization = quantizationConfig(manifest) {
       config["quantization_config"] = quantization
       try plan.writeJSON(quantization, named: "quantize_config.json")
+    } else if let sparsity = sparsityConfig(manifest) {
+      config["quantization_config"] = sparsity
     }
     try plan.writeJSON(config, named: "config.json")
   }
@@ -57,5 +61,30 @@ enum QuantizationConfig {
     ]
     if !dynamic.isEmpty { result["dynamic"] = dynamic }
     return result
+  }
+
+  /// compressed-tensors' `quantization_config` for sparse-bitmask tensors (no quantization
+  /// groups), or `nil` when there are none: the format, the structure (`unstructured`, `2:4`, …),
+  /// the sparsity over the encoded tensors and the modules they belong to.
+  static func sparsityConfig(_ manifest: Manifest) -> [String: Any]? {
+    let sparse = manifest.tensors.filter { $0.value.encoding == SparseBitmaskEncoding.name }
+    guard !sparse.isEmpty else { return nil }
+    let structures = Set(sparse.values.map { $0.parameters["sparsity_structure"] ?? "unstructured" })
+    let modules = sparse.keys.map { $0.hasSuffix(".weight") ? String($0.dropLast(7)) : $0 }.sorted()
+    let sparsity = manifest.passes.last { $0.name == "prune" }?.settings["sparsity"].flatMap(Double.init)
+    return [
+      "quant_method": "compressed-tensors",
+      "format": "dense",
+      "quantization_status": "compressed",
+      "config_groups": [String: Any](),
+      "sparsity_config": [
+        "format": SparseBitmaskEncoding.name,
+        "sparsity_structure": structures.count == 1 ? structures.first! : "unstructured",
+        "global_sparsity": sparsity ?? 0,
+        "targets": modules,
+        "ignore": [String](),
+        "registry_requires_subclass": false,
+      ] as [String: Any],
+    ]
   }
 }

@@ -103,6 +103,8 @@ public struct Decompressor: Sendable {
     switch entry.encoding {
     case GPTQEncoding.name:
       return try GPTQEncoding.decode(parts, entry: entry)
+    case SparseBitmaskEncoding.name:
+      return try SparseBitmaskEncoding.decode(parts, entry: entry)
     default:
       throw .invalidManifest(path: parts.path, reason: "unknown encoding `\(entry.encoding)` for `\(parts.tensor)`")
     }

@@ -1,5 +1,6 @@
 import Inference
 import Safetensors
+import TensorCore
 
 /// The stored tensors that make up one encoded tensor, by suffix (`qweight`, …), for decoding:
 /// read from a checkpoint, or the parts a pass has just produced.
@@ -54,5 +55,14 @@ struct StoredParts {
         path: path, reason: "part `\(suffix)` of `\(tensor)` is \(part.dtype.rawValue), expected \(T.self)")
     }
     return part.bytes.withUnsafeBytes { [T](littleEndianBytes: $0) }
+  }
+
+  /// A floating-point part's elements as Float32.
+  func floats(_ suffix: String) throws(CompressionError) -> [Float] {
+    let part = try part(suffix)
+    guard part.dtype.isFloatingPoint, part.bytes.count == part.shape.reduce(1, *) * part.dtype.byteSize else {
+      throw .invalidManifest(path: path, reason: "part `\(suffix)` of `\(tensor)` is \(part.dtype.rawValue), expected floats")
+    }
+    return part.bytes.withUnsafeBytes { Tensor(decoding: $0, dtype: part.dtype, shape: part.shape).scalars }
   }
 }

@@ -30,6 +30,9 @@ struct GPTQBlockKernel: @unchecked Sendable {
   let codes: UnsafeMutablePointer<UInt8>
   /// The loss of each tile of `rowTile` rows. // (tiles)
   let losses: UnsafeMutablePointer<Double>
+  /// 1 where a weight may be non-zero, 0 where an earlier pass pruned it (quantized as the exact
+  /// 0 of the grid, its current value fed back as error); nil when nothing is pruned. // (B_k, R)
+  let keep: UnsafePointer<Float>?
 
   /// Runs tile `tile` (rows `[tile · rowTile, (tile + 1) · rowTile)`) and stores its loss.
   func run(tile: Int) {
@@ -59,6 +62,16 @@ struct GPTQBlockKernel: @unchecked Sendable {
     let zero = zeros + groups[i] * rows
     let error = errors + i * rows
     let code = codes + i * rows
+    if let keep = keep.map({ $0 + i * rows }) {
+      for r in range {
+        let w = column[r]
+        let z = zero[r]
+        let k = Swift.min(Swift.max(roundedToNearestEven(w * keep[r] / scale[r]) + z, 0), maxCode)
+        code[r] = UInt8(truncatingIfNeeded: (k + roundingShift).bitPattern)
+        error[r] = (w - scale[r] * (k - z)) / d
+      }
+      return
+    }
     for r in range {
       let w = column[r]
       let z = zero[r]
@@ -68,28 +81,38 @@ struct GPTQBlockKernel: @unchecked Sendable {
     }
   }
 
-  /// `work[j, rows] −= error[rows] · U[i, j]` for the block's columns `j > i`, four columns per
-  /// pass over the error so that each error value is loaded once per four updates.
   private func feedBack(_ error: UnsafeMutablePointer<Float>, from i: Int, rows range: Range<Int>) {
-    var j = i + 1
-    while j + 4 <= count {
-      let (f0, f1, f2, f3) = (u[i * count + j], u[i * count + j + 1], u[i * count + j + 2], u[i * count + j + 3])
-      let (t0, t1, t2, t3) = (work + j * rows, work + (j + 1) * rows, work + (j + 2) * rows, work + (j + 3) * rows)
-      for r in range {
-        let e = error[r]
-        t0[r] -= e * f0
-        t1[r] -= e * f1
-        t2[r] -= e * f2
-        t3[r] -= e * f3
-      }
-      j += 4
+    feedBackInPanel(error, from: i, rows: range, work: work, stride: rows, count: count, u: u)
+  }
+}
+
+/// `work[j, rows] −= error[rows] · U[i, j]` for the panel's columns `i < j < count`, four columns
+/// per pass over the error so that each error value is loaded once per four updates: statement 8
+/// of GPTQ's Algorithm 1 inside a panel, shared by the GPTQ and SparseGPT kernels. `work` is the
+/// panel `(count, stride)`, `u` the panel's block of U `(count, count)`.
+@inline(__always)
+func feedBackInPanel(
+  _ error: UnsafePointer<Float>, from i: Int, rows range: Range<Int>, work: UnsafeMutablePointer<Float>,
+  stride rows: Int, count: Int, u: UnsafePointer<Float>
+) {
+  var j = i + 1
+  while j + 4 <= count {
+    let (f0, f1, f2, f3) = (u[i * count + j], u[i * count + j + 1], u[i * count + j + 2], u[i * count + j + 3])
+    let (t0, t1, t2, t3) = (work + j * rows, work + (j + 1) * rows, work + (j + 2) * rows, work + (j + 3) * rows)
+    for r in range {
+      let e = error[r]
+      t0[r] -= e * f0
+      t1[r] -= e * f1
+      t2[r] -= e * f2
+      t3[r] -= e * f3
     }
-    while j < count {
-      let factor = u[i * count + j]
-      let target = work + j * rows
-      for r in range { target[r] -= error[r] * factor }
-      j += 1
-    }
+    j += 4
+  }
+  while j < count {
+    let factor = u[i * count + j]
+    let target = work + j * rows
+    for r in range { target[r] -= error[r] * factor }
+    j += 1
   }
 }
 

@@ -36,12 +36,16 @@ struct GPTQBlockSolver {
   var codesByPosition: [UInt8]
   /// The reference's `Losses` sum.
   var loss: Double = 0
+  /// 1 where a weight may be non-zero, 0 where it must stay exactly zero; transposed and permuted
+  /// like `work`, nil when nothing is pruned. // (C, R)
+  let keep: [Float]?
 
   /// `work` is the problem's transposed weight, handed over so that it is not copied.
-  init(problem: GPTQProblem, work: [Float], uTransposed: [Float]) {
+  init(problem: GPTQProblem, work: [Float], uTransposed: [Float], keep: [Float]? = nil) {
     self.problem = problem
     self.uTransposed = uTransposed
     self.work = work
+    self.keep = keep
     scales = problem.presetScales
     zeroPoints = problem.presetZeros.map(Float.init)
     codesByPosition = [UInt8](repeating: 0, count: problem.columns * problem.rows)
@@ -61,23 +65,11 @@ struct GPTQBlockSolver {
     }
   }
 
-  /// `W[target, :] −= U[source, target]ᵀ · E[source]` in one sgemm, the errors of position `p`
-  /// being row `p − errorsFrom` of `errors`: the deferred update of statement 10 (a block to all
-  /// later columns) and of statement 8 split by panels (a panel to the rest of its block).
+  /// The deferred error feedback of statements 8 and 10 (`applyErrorFeedback`) on `work`.
   mutating func applyErrors(of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float]) {
-    guard !target.isEmpty else { return }
-    let (rows, columns) = (problem.rows, problem.columns)
-    uTransposed.withUnsafeBufferPointer { ut in
-      errors.withUnsafeBufferPointer { e in
-        work.withUnsafeMutableBufferPointer { w in
-          gemm(
-            m: target.count, n: rows, k: source.count, alpha: -1,
-            a: ut.baseAddress! + target.lowerBound * columns + source.lowerBound, lda: columns, transposeA: false,
-            b: e.baseAddress! + (source.lowerBound - errorsFrom) * rows, ldb: rows, beta: 1,
-            c: w.baseAddress! + target.lowerBound * rows, ldc: rows)
-        }
-      }
-    }
+    applyErrorFeedback(
+      of: source, to: target, errorsFrom: errorsFrom, errors: errors, uTransposed: uTransposed, work: &work,
+      rows: problem.rows)
   }
 
   /// The group (row of `scales`) of each column of the block starting at `start`, fitting new
@@ -108,8 +100,9 @@ struct GPTQBlockSolver {
           for p in positions {
             let column = work.baseAddress! + p * rows
             for r in 0..<rows {
-              minimum[r] = min(minimum[r], column[r])
-              maximum[r] = max(maximum[r], column[r])
+              let value = keep.map { column[r] * $0[p * rows + r] } ?? column[r]  // pruned: 0
+              minimum[r] = min(minimum[r], value)
+              maximum[r] = max(maximum[r], value)
             }
           }
         }
@@ -155,12 +148,15 @@ struct GPTQBlockSolver {
             zeroPoints.withUnsafeBufferPointer { z in
               codesByPosition.withUnsafeMutableBufferPointer { codes in
                 partialLoss.withUnsafeMutableBufferPointer { losses in
-                  let kernel = GPTQBlockKernel(
-                    rows: rows, count: count, maxCode: maxCode, work: w.baseAddress! + start * rows,
-                    errors: e.baseAddress! + offset * rows, u: u.baseAddress!, scales: s.baseAddress!,
-                    zeros: z.baseAddress!, groups: groups,
-                    codes: codes.baseAddress! + start * rows, losses: losses.baseAddress!)
-                  DispatchQueue.concurrentPerform(iterations: tiles) { kernel.run(tile: $0) }
+                  withOptionalBuffer(keep) { keep in
+                    let kernel = GPTQBlockKernel(
+                      rows: rows, count: count, maxCode: maxCode, work: w.baseAddress! + start * rows,
+                      errors: e.baseAddress! + offset * rows, u: u.baseAddress!, scales: s.baseAddress!,
+                      zeros: z.baseAddress!, groups: groups,
+                      codes: codes.baseAddress! + start * rows, losses: losses.baseAddress!,
+                      keep: keep.map { $0 + start * rows })
+                    DispatchQueue.concurrentPerform(iterations: tiles) { kernel.run(tile: $0) }
+                  }
                 }
               }
             }
@@ -203,6 +199,35 @@ struct GPTQBlockSolver {
       }
     }
     return codes
+  }
+}
+
+/// Calls `body` with the base address of `array`, or nil.
+func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+  guard let array else { return body(nil) }
+  return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// `W[target, :] −= U[source, target]ᵀ · E[source]` in one sgemm on the transposed weight `work`
+/// `(C, R)`, the errors of position `p` being row `p − errorsFrom` of `errors`: the deferred update
+/// of statement 10 (a block to all later columns) and of statement 8 split by panels (a panel to
+/// the rest of its block). Shared by the GPTQ and SparseGPT block loops.
+func applyErrorFeedback(
+  of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float], uTransposed: [Float],
+  work: inout [Float], rows: Int
+) {
+  guard !target.isEmpty else { return }
+  let columns = work.count / max(rows, 1)
+  uTransposed.withUnsafeBufferPointer { ut in
+    errors.withUnsafeBufferPointer { e in
+      work.withUnsafeMutableBufferPointer { w in
+        gemm(
+          m: target.count, n: rows, k: source.count, alpha: -1,
+          a: ut.baseAddress! + target.lowerBound * columns + source.lowerBound, lda: columns, transposeA: false,
+          b: e.baseAddress! + (source.lowerBound - errorsFrom) * rows, ldb: rows, beta: 1,
+          c: w.baseAddress! + target.lowerBound * rows, ldc: rows)
+      }
+    }
   }
 }
 

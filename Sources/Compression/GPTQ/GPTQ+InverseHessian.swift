@@ -25,29 +25,29 @@ struct GPTQInverseHessian {
 }
 
 extension GPTQInverseHessian {
-  /// Factors the problem's prepared Hessian (dead columns fixed, permuted), trying each level of
-  /// `options.dampeningSchedule` in Float32 and then in Double.
-  static func factor(_ problem: GPTQProblem) throws(GPTQError) -> GPTQInverseHessian {
-    let meanDiagonal = problem.meanDiagonal
+  /// Factors the prepared Hessian (dead columns fixed, permuted), trying each level of the
+  /// dampening schedule in Float32 and then in Double. GPTQ and SparseGPT share it.
+  static func factor(_ prelude: HessianPrelude) throws(GPTQError) -> GPTQInverseHessian {
+    let meanDiagonal = prelude.meanDiagonal
     var attempts = 0
-    for level in problem.options.dampeningSchedule {
+    for level in prelude.dampeningSchedule {
       let lambda = level * meanDiagonal
       attempts += 1
-      if let u = floatFactor(problem, lambda: Float(lambda)) {
+      if let u = floatFactor(prelude, lambda: Float(lambda)) {
         return GPTQInverseHessian(uTransposed: u, dampening: level, attempts: attempts)
       }
       attempts += 1
-      if let u = doubleFactor(problem, lambda: lambda) {
+      if let u = doubleFactor(prelude, lambda: lambda) {
         return GPTQInverseHessian(uTransposed: u, dampening: level, attempts: attempts)
       }
     }
-    throw .notPositiveDefinite(dampening: problem.options.dampeningSchedule.last!)
+    throw .notPositiveDefinite(dampening: prelude.dampeningSchedule.last!)
   }
 
   /// Uᵀ = J V⁻¹ J with J(H + λI)J = VᵀV, in Float32; nil if a step fails or U is not finite.
-  static func floatFactor(_ problem: GPTQProblem, lambda: Float) -> [Float]? {
-    let n = problem.columns
-    var work = Tensor(shape: [n, n], scalars: problem.preparedHessian(adding: lambda, reversed: true))  // (C, C)
+  static func floatFactor(_ prelude: HessianPrelude, lambda: Float) -> [Float]? {
+    let n = prelude.columns
+    var work = Tensor(shape: [n, n], scalars: prelude.preparedHessian(adding: lambda, reversed: true))  // (C, C)
     guard (try? invertCholeskyFactor(&work, upper: true)) != nil else { return nil }  // V⁻¹
     let finite = work.withUnsafeMutableBufferPointer { buffer in
       var all = buffer
@@ -59,9 +59,9 @@ extension GPTQInverseHessian {
 
   /// The reference's route in Double: L = chol(H + λI), H⁻¹ from L, U = chol(H⁻¹, upper); rounded
   /// to Float32. nil if a step fails or U does not fit Float32.
-  static func referenceFactor(_ problem: GPTQProblem, lambda: Double) -> [Double]? {
-    let n = problem.columns
-    var damped = problem.preparedHessian(adding: 0, reversed: false).map(Double.init)  // (C, C)
+  static func referenceFactor(_ prelude: HessianPrelude, lambda: Double) -> [Double]? {
+    let n = prelude.columns
+    var damped = prelude.preparedHessian(adding: 0, reversed: false).map(Double.init)  // (C, C)
     for i in 0..<n { damped[i * n + i] += lambda }
     guard let lower = try? cholesky(damped, n: n, upper: false),
       let inverse = try? inverseFromCholesky(lower, n: n, upper: false),
@@ -71,9 +71,9 @@ extension GPTQInverseHessian {
   }
 
   /// The Double route's Uᵀ rounded to Float32, nil when U is not finite in Float32.
-  static func doubleFactor(_ problem: GPTQProblem, lambda: Double) -> [Float]? {
-    let n = problem.columns
-    guard let u = referenceFactor(problem, lambda: lambda) else { return nil }
+  static func doubleFactor(_ prelude: HessianPrelude, lambda: Double) -> [Float]? {
+    let n = prelude.columns
+    guard let u = referenceFactor(prelude, lambda: lambda) else { return nil }
     let rounded = (0..<(n * n)).map { Float(u[($0 % n) * n + $0 / n]) }  // Uᵀ
     guard rounded.allSatisfy(\.isFinite), (0..<n).allSatisfy({ rounded[$0 * n + $0] > 0 }) else {
       return nil

@@ -80,14 +80,17 @@ public enum GPTQError: Error, Sendable, Equatable, CustomStringConvertible {
   case notPositiveDefinite(dampening: Double)
 
   /// A one-line message naming the entry or the dampening.
-  public var description: String {
+  public var description: String { "GPTQ: " + reason }
+
+  /// The message without the solver's name (SparseGPT shares these rules).
+  public var reason: String {
     switch self {
     case .nonFiniteWeight(let row, let column):
-      return "GPTQ: weight[\(row), \(column)] is not finite"
+      return "weight[\(row), \(column)] is not finite"
     case .nonFiniteHessian(let row, let column):
-      return "GPTQ: hessian[\(row), \(column)] is not finite"
+      return "hessian[\(row), \(column)] is not finite"
     case .notPositiveDefinite(let dampening):
-      return "GPTQ: the Hessian is not positive definite even with dampening \(dampening) "
+      return "the Hessian is not positive definite even with dampening \(dampening) "
         + "× mean(diag H) (raise maximumDampening or use more calibration data)"
     }
   }

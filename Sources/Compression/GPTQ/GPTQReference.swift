@@ -11,7 +11,7 @@ public enum GPTQReference {
   /// The same contract as `gptqQuantize`, except that every dampening level is tried in Double
   /// only, so `attempts` counts levels.
   public static func quantize(
-    weight: Tensor, hessian: Tensor, options: GPTQOptions
+    weight: Tensor, hessian: Tensor, options: GPTQOptions, mask: SparsityMask? = nil
   ) throws(GPTQError) -> GPTQResult {
     let (rows, columns) = (weight.shape[0], weight.shape[1])
     if let (r, c) = firstNonFinite(weight) { throw .nonFiniteWeight(row: r, column: c) }
@@ -35,10 +35,11 @@ public enum GPTQReference {
       perm.sort { diagonal[$0] > diagonal[$1] || (diagonal[$0] == diagonal[$1] && $0 < $1) }
     }
     w = w.map { row in perm.map { row[$0] } }
-    let (u, level, attempts) = try factor(hessian, dead: dead, perm: perm, options: options)
+    let (u, level, attempts) = try factor(hessian, dead: dead, perm: perm, dampeningSchedule: options.dampeningSchedule)
+    let pruned = (0..<rows).map { r in perm.map { mask?.pruned[r * columns + $0] ?? false } }  // permuted
 
     let (codes, loss) = quantizeColumns(
-      &w, u: u, perm: perm, options: options, staticGroups: staticGroups, grids: &grids)
+      &w, u: u, perm: perm, options: options, staticGroups: staticGroups, grids: &grids, pruned: pruned)
     var gIdx = [Int32](repeating: 0, count: columns)
     for p in 0..<columns { gIdx[perm[p]] = Int32((staticGroups ? perm[p] : p) / groupSize) }
     let matrix = QuantizedMatrix(
@@ -53,7 +54,7 @@ public enum GPTQReference {
   /// `w` holds the permuted rows. Returns the codes `(R, C)` in original order and the loss.
   private static func quantizeColumns(
     _ w: inout [[Double]], u: [[Double]], perm: [Int], options: GPTQOptions, staticGroups: Bool,
-    grids: inout Grids
+    grids: inout Grids, pruned: [[Bool]]
   ) -> ([UInt8], Double) {
     let (rows, columns) = (w.count, perm.count)
     let groupSize = options.scheme.groupSize ?? columns
@@ -67,7 +68,9 @@ public enum GPTQReference {
         if staticGroups {
           group = (options.actOrder ? perm[p] : p) / groupSize
         } else {
-          if p % groupSize == 0 { grids.fit { Array(snapshot[$0][p..<min(p + groupSize, columns)]) } }
+          if p % groupSize == 0 {
+            grids.fit { r in (p..<min(p + groupSize, columns)).map { pruned[r][$0] ? 0 : snapshot[r][$0] } }
+          }
           group = p / groupSize
         }
       }
@@ -75,7 +78,8 @@ public enum GPTQReference {
       for r in 0..<rows {
         let s = Double(grids.scales[group * rows + r])
         let z = Double(grids.zeros[group * rows + r])
-        let k = min(max((w[r][p] / s).rounded(.toNearestOrEven) + z, 0), Double(options.scheme.maxCode))
+        let x = pruned[r][p] ? 0 : w[r][p]  // a pruned weight is quantized as the grid's 0
+        let k = min(max((x / s).rounded(.toNearestOrEven) + z, 0), Double(options.scheme.maxCode))
         let q = s * (k - z)
         codes[r * columns + perm[p]] = UInt8(k)
         loss += (w[r][p] - q) * (w[r][p] - q) / (d * d) / 2
@@ -107,10 +111,10 @@ public enum GPTQReference {
     }
   }
 
-  /// U (as rows) of the damped, permuted Hessian in Double by the reference's three steps, with
-  /// the dampening schedule of `options`.
+  /// U (as rows) of the damped, permuted Hessian in Double by the reference's three steps, trying
+  /// each level of `dampeningSchedule` (shared with `SparseGPTReference`).
   static func factor(
-    _ hessian: Tensor, dead: [Bool], perm: [Int], options: GPTQOptions
+    _ hessian: Tensor, dead: [Bool], perm: [Int], dampeningSchedule: [Double]
   ) throws(GPTQError) -> ([[Double]], Double, Int) {
     let n = perm.count
     var h = [Double](repeating: 0, count: n * n)
@@ -123,7 +127,7 @@ public enum GPTQReference {
     }
     let mean = (0..<n).map { h[$0 * n + $0] }.reduce(0, +) / Double(max(n, 1))
     var attempts = 0
-    for level in options.dampeningSchedule {
+    for level in dampeningSchedule {
       attempts += 1
       var damped = h
       for i in 0..<n { damped[i * n + i] += level * mean }
@@ -133,6 +137,6 @@ public enum GPTQReference {
       else { continue }
       return ((0..<n).map { Array(u[($0 * n)..<($0 * n + n)]) }, level, attempts)
     }
-    throw .notPositiveDefinite(dampening: options.dampeningSchedule.last!)
+    throw .notPositiveDefinite(dampening: dampeningSchedule.last!)
   }
 }

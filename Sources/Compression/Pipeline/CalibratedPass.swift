@@ -3,40 +3,77 @@ import Safetensors
 import TensorCore
 
 /// A pass that compresses each selected linear from the statistics of its inputs (GPTQ,
-/// SparseGPT-style pruning): the pipeline collects the Hessians — through the sequential
-/// calibration loop, from a Hessian file, or as H = I when the pass allows it — and calls `solve`.
+/// SparseGPT, Wanda, sparse-regularized pruning): the pipeline collects the Hessians — through the
+/// sequential calibration loop, from a Hessian file, or as H = I when the pass allows it — and
+/// calls `solve`. Several calibrated passes that select the same linear solve it in turn inside one
+/// loop, each on the previous one's result (`LayerProblem.mask` carries pruned positions along).
 public protocol CalibratedPass: CompressionPass {
   /// Whether H = I may stand in when no calibration data or Hessians are given.
   var allowsIdentityHessian: Bool { get }
   /// Whether the sequential loop handles a block's linears in groups that share an input.
   var trueSequential: Bool { get }
-  /// Compresses one weight, `(out, in)` (already transposed for `.inOut` layouts), given its
-  /// input Hessian `(in, in)`.
-  func solve(weight: Tensor, hessian: Tensor, name: String, dtype: DType, originalShape: [Int], layout: WeightLayout)
-    throws(CompressionError) -> SolvedLayer
+  /// Compresses one weight given its input statistics.
+  func solve(_ problem: LayerProblem) throws(CompressionError) -> SolvedLayer
+}
+
+/// One linear as a calibrated pass sees it.
+public struct LayerProblem: Sendable {
+  /// The current weight `(out, in)` (already transposed for `.inOut` layouts): the checkpoint's,
+  /// or an earlier calibrated pass's result.
+  public var weight: Tensor
+  /// The input Hessian `H = (2/n)·Σ xxᵀ` `(in, in)`.
+  public var hessian: Tensor
+  /// The checkpoint's tensor name, its dtype, shape and layout there.
+  public var name: String
+  public var dtype: DType
+  public var originalShape: [Int]
+  public var layout: WeightLayout
+  /// Weights an earlier pass pruned, which must stay exactly zero; nil when none did.
+  public var mask: SparsityMask?
+
+  public init(
+    weight: Tensor, hessian: Tensor, name: String, dtype: DType, originalShape: [Int], layout: WeightLayout,
+    mask: SparsityMask? = nil
+  ) {
+    self.weight = weight
+    self.hessian = hessian
+    self.name = name
+    self.dtype = dtype
+    self.originalShape = originalShape
+    self.layout = layout
+    self.mask = mask
+  }
 }
 
 /// A layer compressed by a calibrated pass.
 public struct SolvedLayer: Sendable {
-  /// What is stored (an encoding).
+  /// What is stored (an encoding, or dense values).
   public var result: WorkingTensor
   /// The dense `(out, in)` weight the model continues with in the sequential loop.
   public var approximation: Tensor
   /// What the report shows for the layer (loss, output errors, damping used, …).
   public var details: LayerRecord
+  /// The weights this pass or an earlier one pruned, for the passes after it.
+  public var mask: SparsityMask?
 
-  public init(result: WorkingTensor, approximation: Tensor, details: LayerRecord) {
+  public init(result: WorkingTensor, approximation: Tensor, details: LayerRecord, mask: SparsityMask? = nil) {
     self.result = result
     self.approximation = approximation
     self.details = details
+    self.mask = mask
   }
 }
 
 /// Per-layer figures of a calibrated pass, for the report.
 public struct LayerRecord: Sendable, Equatable, Codable {
-  /// The method's own loss (GPTQ: Σ (w − q)² / d² / 2).
+  /// The pass that solved the layer (`gptq`, `prune`).
+  public var pass: String
+  /// The method's own loss (GPTQ and SparseGPT: Σ (w − q)² / d² / 2; the other pruning methods:
+  /// tr(ΔHΔᵀ)).
   public var loss: Double
-  /// tr(ΔHΔᵀ) / tr(WHWᵀ) of this method, and of round-to-nearest on the same H.
+  /// tr(ΔHΔᵀ) / tr(WHWᵀ) of this method, and of the data-free baseline on the same H
+  /// (round-to-nearest on the same grid for quantizers, magnitude pruning in the same pattern for
+  /// pruning). Δ is measured against this pass's input.
   public var relativeOutputError: Double
   public var baselineRelativeOutputError: Double
   /// The relative damping that made H positive definite.
@@ -44,17 +81,22 @@ public struct LayerRecord: Sendable, Equatable, Codable {
   /// Where H came from: `sequential`, `hessian-file` or `identity`.
   public var hessianSource: String
   public var seconds: Double
+  /// The method's own figures by name (pruning: `sparsity`; sparse-reg: `objective_start`,
+  /// `objective_end`, `iterations`, … — docs/report.md).
+  public var figures: [String: Double]
 
   public init(
-    loss: Double, relativeOutputError: Double, baselineRelativeOutputError: Double, dampening: Double,
-    hessianSource: String, seconds: Double
+    pass: String = "", loss: Double, relativeOutputError: Double, baselineRelativeOutputError: Double,
+    dampening: Double, hessianSource: String, seconds: Double, figures: [String: Double] = [:]
   ) {
+    self.pass = pass
     self.loss = loss
     self.relativeOutputError = relativeOutputError
     self.baselineRelativeOutputError = baselineRelativeOutputError
     self.dampening = dampening
     self.hessianSource = hessianSource
     self.seconds = seconds
+    self.figures = figures
   }
 }
 

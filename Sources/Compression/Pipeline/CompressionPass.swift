@@ -89,6 +89,13 @@ public protocol CompressionPass: Sendable {
   /// Transforms one selected tensor. `tensor` is dense: the pipeline refuses encoded inputs.
   func apply(to tensor: Tensor, dtype: DType, name: String, layout: WeightLayout)
     throws(CompressionError) -> WorkingTensor
+  /// Refuses a selected tensor the pass cannot work on, from its header alone; the pipeline asks
+  /// before any tensor is read. By default every tensor is accepted here.
+  func validate(name: String, shape: [Int], layout: WeightLayout) throws(CompressionError)
+}
+
+extension CompressionPass {
+  public func validate(name: String, shape: [Int], layout: WeightLayout) throws(CompressionError) {}
 }
 
 /// How a 2-D weight is stored: `(out, in)` like `nn.Linear`, or `(in, out)` like GPT-2's `Conv1D`.

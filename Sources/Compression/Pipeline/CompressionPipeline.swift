@@ -45,6 +45,12 @@ public struct CompressionPipeline: Sendable {
       Set(try stage.spec.selection.resolve(in: checkpoint.tensors, pass: stage.spec.name))
     }
     let modelType = try input.config()?["model_type"] as? String
+    for (stage, selection) in zip(stages, selections) {
+      for name in selection.sorted() {
+        try stage.pass.validate(
+          name: name, shape: checkpoint[name]!.shape, layout: WeightLayout.of(name: name, modelType: modelType))
+      }
+    }
     let plan = try OutputPlan(input: input, options: output)
     do {
       var run = PipelineRun(stages: stages, selections: selections, modelType: modelType)

@@ -68,6 +68,15 @@ public struct PassParameters: Sendable, Equatable {
     return text.lowercased()
   }
 
+  /// The text of `key` as given (validated by the caller), or `defaultValue` when absent.
+  public mutating func string(_ key: String, default defaultValue: String) -> String {
+    known.append(key)
+    return values.removeValue(forKey: key) ?? defaultValue
+  }
+
+  /// Whether `key` was given and not yet read.
+  public func contains(_ key: String) -> Bool { values[key] != nil }
+
   /// Refuses any key that no accessor read.
   public func finish() throws(CompressionError) {
     if let key = values.keys.sorted().first {

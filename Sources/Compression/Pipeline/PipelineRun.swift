@@ -15,9 +15,8 @@ struct PipelineRun {
   private(set) var selectedCounts: [Int]
   private(set) var tensorBytesBefore = 0
   private(set) var tensorBytesAfter = 0
-  /// Results of calibrated stages that a later stage also selects, held for `process`:
-  /// name → (stage, layer).
-  private(set) var solved: [String: (stage: Int, layer: CalibratedTensor)] = [:]
+  /// Results of calibrated stages that a later plain stage also selects, held for `process`.
+  private(set) var solved: [String: CalibratedTensor] = [:]
   /// Tensors written as soon as their calibrated stage solved them (no later stage selects them).
   private(set) var written: Set<String> = []
   /// Each tensor's place in the checkpoint, in the order `process` saw them (the report's order).
@@ -48,7 +47,7 @@ struct PipelineRun {
     var state = WorkingTensor.dense(original, dtype: info.dtype)
     let layout = WeightLayout.of(name: info.name, modelType: modelType)
     let precomputed = solved.removeValue(forKey: info.name)
-    if let precomputed { state = precomputed.layer.result }
+    if let precomputed { state = precomputed.result }
     for index in stageIndices where index > (precomputed?.stage ?? -1) {
       let name = stages[index].spec.name
       guard case .dense(let tensor, let dtype) = state else {
@@ -61,7 +60,7 @@ struct PipelineRun {
       state = try stages[index].pass.apply(to: tensor, dtype: dtype, name: info.name, layout: layout)
       seconds[index] += (ContinuousClock.now - clock).seconds
     }
-    try finish(info, original: original, state: state, stages: stageIndices, layer: precomputed?.layer.details, into: writer)
+    try finish(info, original: original, state: state, stages: stageIndices, layers: precomputed?.details ?? [], into: writer)
   }
 
   /// The indices of the stages whose selection holds `name`, in order.
@@ -71,7 +70,7 @@ struct PipelineRun {
 
   /// Writes a touched tensor's final state and adds its report row.
   private mutating func finish(
-    _ info: TensorInfo, original: Tensor, state: WorkingTensor, stages stageIndices: [Int], layer: LayerRecord?,
+    _ info: TensorInfo, original: Tensor, state: WorkingTensor, stages stageIndices: [Int], layers: [LayerRecord],
     into writer: SafetensorsWriter
   ) throws(CompressionError) {
     tensorBytesBefore += info.byteCount
@@ -85,7 +84,9 @@ struct PipelineRun {
         parameters: parameters, shape: info.shape, dtypeBefore: info.dtype.rawValue,
         storedAs: storedAs, bytesBefore: info.byteCount, bytesAfter: bytesAfter,
         bitsPerWeight: info.elementCount == 0 ? 0 : Double(bytesAfter * 8) / Double(info.elementCount),
-        relativeError: relativeError(original, approximation), layer: layer))
+        relativeError: relativeError(original, approximation),
+        sparsity: approximation.count == 0 ? 0 : Double(approximation.scalars.filter { $0 == 0 }.count) / Double(approximation.count),
+        layers: layers))
   }
 
   /// Writes the final state of a touched tensor; returns its stored bytes, decoded values and
@@ -142,39 +143,49 @@ struct PipelineRun {
     }
   }
 
-  /// Runs every calibrated stage over its selection before the streaming loop. A layer no later
-  /// stage selects is written as soon as it is solved, so that solved layers do not pile up in
-  /// memory; the others wait in `solved` for `process`.
+  /// Runs every calibrated stage over its selection before the streaming loop, all in one
+  /// calibration loop. A layer no later plain stage selects is written as soon as it is solved, so
+  /// that solved layers do not pile up in memory; the others wait in `solved` for `process`.
   mutating func solveCalibratedStages(
     checkpoint: SafetensorsCheckpoint, input: ModelLocation, request: CalibrationRequest,
     into writer: SafetensorsWriter, progress: ProgressHandler?
   ) throws(CompressionError) {
+    var calibrated: [CalibrationDriver.Stage] = []
     for (index, stage) in stages.enumerated() {
       guard let pass = stage.pass as? any CalibratedPass, !selections[index].isEmpty else { continue }
-      for earlier in 0..<index {
+      for earlier in 0..<index where !(stages[earlier].pass is any CalibratedPass) {
         if let shared = selections[earlier].intersection(selections[index]).sorted().first {
           throw .calibratedAfterEarlierPass(pass: stage.spec.name, earlier: stages[earlier].spec.name, tensor: shared)
         }
       }
-      let clock = ContinuousClock.now
-      var writing = Duration.zero
-      try CalibrationDriver.solve(
-        pass: pass, passName: stage.spec.name, names: selections[index], checkpoint: checkpoint, input: input,
-        modelType: modelType, request: request, progress: progress
-      ) { name, layer throws(CompressionError) in
-        let stageIndices = stages(selecting: name)
-        guard stageIndices.last == index, let info = checkpoint[name] else {
-          solved[name] = (index, layer)
-          return
-        }
-        let started = ContinuousClock.now
-        let original = try load(info, from: checkpoint, pass: stage.spec.name)
-        try finish(info, original: original, state: layer.result, stages: stageIndices, layer: layer.details, into: writer)
-        written.insert(name)
-        writing += ContinuousClock.now - started
-      }
-      seconds[index] += (ContinuousClock.now - clock - writing).seconds
+      calibrated.append(.init(index: index, name: stage.spec.name, pass: pass, names: selections[index]))
     }
+    guard !calibrated.isEmpty else { return }
+    let clock = ContinuousClock.now
+    var writing = Duration.zero
+    var solving = [Int: Double]()
+    try CalibrationDriver.solve(
+      stages: calibrated, checkpoint: checkpoint, input: input, modelType: modelType, request: request,
+      progress: progress
+    ) { name, layer throws(CompressionError) in
+      for (record, stage) in zip(layer.details, calibrated.filter({ $0.names.contains(name) })) {
+        solving[stage.index, default: 0] += record.seconds
+      }
+      let stageIndices = stages(selecting: name)
+      guard stageIndices.last == layer.stage, let info = checkpoint[name] else {
+        solved[name] = layer
+        return
+      }
+      let started = ContinuousClock.now
+      let original = try load(info, from: checkpoint, pass: stages[stageIndices[0]].spec.name)
+      try finish(info, original: original, state: layer.result, stages: stageIndices, layers: layer.details, into: writer)
+      written.insert(name)
+      writing += ContinuousClock.now - started
+    }
+    // Each stage gets its solves; the loop's forward passes count for the first one.
+    let total = (ContinuousClock.now - clock - writing).seconds
+    for stage in calibrated { seconds[stage.index] += solving[stage.index] ?? 0 }
+    seconds[calibrated[0].index] += max(0, total - solving.values.reduce(0, +))
   }
 
   /// The manifest of everything processed so far.

@@ -51,11 +51,17 @@ public struct CompressionReport: Sendable, Equatable, Codable {
     public var bitsPerWeight: Double
     /// ‖W − Ŵ‖_F / ‖W‖_F between the input values and what the output decodes to.
     public var relativeError: Double
-    /// Figures of a calibrated pass (loss, output errors next to RTN's, damping), if one ran.
-    public var layer: LayerRecord?
+    /// The fraction of exact zeros in what the output decodes to.
+    public var sparsity: Double
+    /// Figures of each calibrated pass that solved it, in pipeline order (loss, output errors next
+    /// to the data-free baseline's, damping, the method's own figures).
+    public var layers: [LayerRecord]
+    /// The last calibrated pass's figures, if one ran.
+    public var layer: LayerRecord? { layers.last }
 
-    public init(name: String, method: String, parameters: [String: String], shape: [Int], dtypeBefore: String, storedAs: String, bytesBefore: Int, bytesAfter: Int, bitsPerWeight: Double, relativeError: Double, layer: LayerRecord? = nil) {
-      self.layer = layer
+    public init(name: String, method: String, parameters: [String: String], shape: [Int], dtypeBefore: String, storedAs: String, bytesBefore: Int, bytesAfter: Int, bitsPerWeight: Double, relativeError: Double, sparsity: Double = 0, layers: [LayerRecord] = []) {
+      self.sparsity = sparsity
+      self.layers = layers
       self.name = name
       self.method = method
       self.parameters = parameters

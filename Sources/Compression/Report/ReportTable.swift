@@ -3,13 +3,16 @@ import Foundation
 extension CompressionReport {
   /// The report as a plain-text table for people: one row per touched tensor, then totals.
   public func table(maximumRows: Int = 40) -> String {
-    var rows: [[String]] = [["tensor", "method", "shape", "before", "after", "bits/w", "rel.err"]]
+    // The share of zeros is shown when a pass prunes.
+    let zeros = passes.contains { $0.name == "prune" }
+    var rows: [[String]] = [["tensor", "method", "shape", "before", "after", "bits/w", "rel.err"] + (zeros ? ["zeros"] : [])]
     for record in tensors.prefix(maximumRows) {
-      rows.append([
-        record.name, record.method, record.shape.map(String.init).joined(separator: "×"),
-        formatBytes(record.bytesBefore), formatBytes(record.bytesAfter),
-        String(format: "%.2f", record.bitsPerWeight), String(format: "%.2e", record.relativeError),
-      ])
+      rows.append(
+        [
+          record.name, record.method, record.shape.map(String.init).joined(separator: "×"),
+          formatBytes(record.bytesBefore), formatBytes(record.bytesAfter),
+          String(format: "%.2f", record.bitsPerWeight), String(format: "%.2e", record.relativeError),
+        ] + (zeros ? [String(format: "%.1f%%", 100 * record.sparsity)] : []))
     }
     var lines = align(rows)
     if tensors.count > maximumRows {
