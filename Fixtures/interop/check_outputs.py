@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Interop check: files written by `compress` must open with the Python `safetensors` library,
-and GPTQ-layout tensors must dequantize, with an independent numpy decoder of the AutoGPTQ v1
-format, to what the tool's own report says.
+GPTQ-layout tensors must dequantize, with an independent numpy decoder of the AutoGPTQ v1
+format, to what the tool's own report says, and sparse-bitmask tensors must decode, as
+compressed-tensors decodes them (numpy's unpackbits, little bit order), to the dense pruned
+weights.
 
 Usage: check_outputs.py PATH/TO/compress      (run by scripts/test.sh; needs numpy, safetensors)
 """
@@ -41,6 +43,17 @@ def dequantize_gptq(tensors: dict, prefix: str, bits: int) -> np.ndarray:
     zeros = unpack_rows(qzeros.T, bits, scales.shape[1]).T.astype(np.float32)   # (groups, out)
     zeros = (zeros + 1) % (1 << bits)
     return (scales[g_idx] * (q - zeros[g_idx])).T
+
+
+def decode_bitmask(tensors: dict, prefix: str) -> np.ndarray:
+    """compressed-tensors' sparse-bitmask: the values fill the bitmask's set positions row-major."""
+    shape = [int(v) for v in tensors[prefix + ".shape"]]
+    mask = np.unpackbits(tensors[prefix + ".bitmask"], axis=-1, count=shape[-1], bitorder="little").astype(bool)
+    dense = np.zeros(shape, dtype=tensors[prefix + ".compressed"].dtype)
+    dense[mask] = tensors[prefix + ".compressed"]
+    offsets = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]])
+    assert np.array_equal(offsets, tensors[prefix + ".row_offsets"]), "row offsets"
+    return dense
 
 
 def run(compress, *args):
@@ -91,6 +104,22 @@ def main() -> int:
             passed += 1
         except Exception as exc:
             print(f"FAIL cast+zstd: {exc}")
+            failed += 1
+        try:
+            dense_out = os.path.join(work, "pruned.safetensors")
+            sparse_out = os.path.join(work, "pruned-bitmask.safetensors")
+            run(compress, source, "--pass", "prune:method=magnitude,pattern=2:4", "-o", dense_out, "--quiet")
+            run(compress, source, "--pass", "prune:method=magnitude,pattern=2:4,storage=bitmask", "-o", sparse_out, "--quiet")
+            dense, sparse = load_file(dense_out), load_file(sparse_out)
+            for weight in ["model.layers.0.mlp.down_proj.weight", "model.layers.0.self_attn.q_proj.weight"]:
+                w = dense[weight]
+                assert np.array_equal(decode_bitmask(sparse, weight[: -len(".weight")]), w), weight
+                assert ((w.reshape(w.shape[0], -1, 4) != 0).sum(axis=-1) <= 2).all(), weight  # 2:4 along the input
+                kept = np.abs(original[weight]).reshape(w.shape[0], -1, 4)
+                assert np.array_equal(w.reshape(kept.shape) != 0, kept >= np.sort(kept, axis=-1)[..., 2:3]), weight
+            passed += 1
+        except Exception as exc:
+            print(f"FAIL prune 2:4 dense and sparse-bitmask: {exc}")
             failed += 1
         minilm = os.path.join(os.path.dirname(__file__), "..", "..", ".cache", "models", "all-MiniLM-L6-v2")
         if os.path.exists(os.path.join(minilm, "model.safetensors")):

@@ -69,7 +69,7 @@ struct GPTQBlockSolver {
   mutating func applyErrors(of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float]) {
     applyErrorFeedback(
       of: source, to: target, errorsFrom: errorsFrom, errors: errors, uTransposed: uTransposed, work: &work,
-      rows: problem.rows)
+      rows: problem.rows, columns: problem.columns)
   }
 
   /// The group (row of `scales`) of each column of the block starting at `start`, fitting new
@@ -214,10 +214,9 @@ func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) ->
 /// the rest of its block). Shared by the GPTQ and SparseGPT block loops.
 func applyErrorFeedback(
   of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float], uTransposed: [Float],
-  work: inout [Float], rows: Int
+  work: inout [Float], rows: Int, columns: Int
 ) {
   guard !target.isEmpty else { return }
-  let columns = work.count / max(rows, 1)
   uTransposed.withUnsafeBufferPointer { ut in
     errors.withUnsafeBufferPointer { e in
       work.withUnsafeMutableBufferPointer { w in

@@ -85,7 +85,7 @@ struct PipelineRun {
         storedAs: storedAs, bytesBefore: info.byteCount, bytesAfter: bytesAfter,
         bitsPerWeight: info.elementCount == 0 ? 0 : Double(bytesAfter * 8) / Double(info.elementCount),
         relativeError: relativeError(original, approximation),
-        sparsity: approximation.count == 0 ? 0 : Double(approximation.scalars.filter { $0 == 0 }.count) / Double(approximation.count),
+        sparsity: approximation.count == 0 ? 0 : Double(approximation.scalars.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }) / Double(approximation.count),
         layers: layers))
   }
 

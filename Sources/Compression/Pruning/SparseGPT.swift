@@ -155,11 +155,11 @@ struct SparseGPTSolver {
         prunePanel(start: start + s, count: n, errors: &errors, offset: s)
         applyErrorFeedback(
           of: (start + s)..<(start + s + n), to: (start + s + n)..<(start + count), errorsFrom: start, errors: errors,
-          uTransposed: uTransposed, work: &work, rows: rows)
+          uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
       }
       applyErrorFeedback(
         of: start..<(start + count), to: (start + count)..<columns, errorsFrom: start, errors: errors,
-        uTransposed: uTransposed, work: &work, rows: rows)
+        uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
     }
   }
 
