@@ -7,8 +7,8 @@ import TensorCore
 // (docs/prune.md):
 //
 //   1. regularize:  W* = argmin_V  tr((V − W) H (V − W)ᵀ) + Σ_r λ_r ‖V_r‖₁
-//      by FISTA (Beck & Teboulle 2009) with adaptive restart (O'Donoghue & Candès 2015); one
-//      product V·H per iteration, H never X;
+//      by FISTA (Beck & Teboulle 2009) with adaptive restart (O'Donoghue & Candès 2015) on the
+//      Jacobi-scaled problem; one product with H per iteration, H never X;
 //   2. prune:       the mask at the target sparsity and pattern from the regularized weights,
 //      score |W*_ij|·√H_jj (weights the regularizer zeroed rank below all others, among themselves
 //      by the original |W_ij|·√H_jj);
@@ -80,27 +80,49 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
   let lambdas = regularizationStrengths(target, diagonal: diagonal, options: options)
   let targetTimesH = matmul(target, h)  // W H // (R, C)
 
-  // 1. FISTA with adaptive restart.
-  let lipschitz = 2 * largestEigenvalue(h) * 1.02
-  var x = target
-  var y = target
+  // 1. FISTA with adaptive restart, on the Jacobi-scaled problem: with D = diag(H) and
+  // U = V·D^½, the objective is tr((U − W D^½) H̃ (U − W D^½)ᵀ) + Σ λ_r Σ_j |U_rj| / √H_jj with
+  // H̃ = D^-½ H D^-½ (unit diagonal): the same minimizer, far better conditioned when input
+  // channels differ in scale, so far fewer iterations for the same accuracy.
+  let scale = diagonal.map { $0.squareRoot() }  // √H_jj > 0 after the fixes above
+  var scaledH = h
+  scaledH.withUnsafeMutableBufferPointer { s in
+    for i in 0..<columns { for j in 0..<columns { s[i * columns + j] /= scale[i] * scale[j] } }
+  }
+  let lipschitz = 2 * largestEigenvalue(scaledH) * 1.02
+  var scaledTarget = target  // W D^½
+  var scaledB = targetTimesH  // W H D^-½ = (W D^½) H̃
+  scaledTarget.withUnsafeMutableBufferPointer { w in
+    scaledB.withUnsafeMutableBufferPointer { b in
+      for r in 0..<rows {
+        for c in 0..<columns {
+          w[r * columns + c] *= scale[c]
+          b[r * columns + c] /= scale[c]
+        }
+      }
+    }
+  }
+  let columnThresholds = scale.map { 1 / (Float(lipschitz) * $0) }  // × λ_r: the prox thresholds
+  var x = scaledTarget
+  var y = scaledTarget
   var t = 1.0
   var iterations = 0
-  var product = Tensor(shape: [rows, columns])  // Y H
+  var product = Tensor(shape: [rows, columns])  // Y H̃
   for _ in 0..<options.maxIterations {
     iterations += 1
-    gemm(y, h, into: &product, alpha: 1, beta: 0)
+    gemm(y, scaledH, into: &product, alpha: 1, beta: 0)
     var next = y
     var (change, size, restart) = (0.0, 0.0, 0.0)
     next.withUnsafeMutableBufferPointer { n in
       product.withUnsafeBufferPointer { g in
-        targetTimesH.withUnsafeBufferPointer { b in
+        scaledB.withUnsafeBufferPointer { b in
           x.withUnsafeBufferPointer { old in
             let step = Float(2 / lipschitz)
             for r in 0..<rows {
-              let threshold = Float(lambdas[r] / lipschitz)
+              let lambda = Float(lambdas[r])
               for c in 0..<columns {
                 let i = r * columns + c
+                let threshold = lambda * columnThresholds[c]
                 let z = n[i] - step * (g[i] - b[i])
                 let v = z > threshold ? z - threshold : (z < -threshold ? z + threshold : 0)
                 restart += Double((n[i] - v) * (v - old[i]))
@@ -126,6 +148,9 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
     x = next
     t = tNext
     if change.squareRoot() <= options.tolerance * max(size.squareRoot(), .leastNormalMagnitude) { break }
+  }
+  x.withUnsafeMutableBufferPointer { x in  // back to V = U D^-½
+    for r in 0..<rows { for c in 0..<columns { x[r * columns + c] /= scale[c] } }
   }
   let objectiveStart = l1Penalty(target, lambdas)
   let objectiveEnd = outputError(target, x, hessian: h) + l1Penalty(x, lambdas)
