@@ -165,35 +165,55 @@ struct SparseGPTSolver {
 
   /// The adaptive mask of one block (the reference's `mask1` for `prunen == 0`): saliency
   /// `w² / U[p,p]²` of the current weights, the smallest pruned, ties by row-major position.
+  /// Scores are kept in the block's own `(B_k, R)` order, so building them and marking are
+  /// contiguous passes; only the scores equal to the threshold are ordered row-major.
   mutating func chooseBlockMask(start: Int, count: Int, sparsity: Double, allocation: SparsityAllocation) {
-    var scores = [Float](repeating: 0, count: rows * count)  // row-major (R, B_k)
+    let rows = rows
+    var scores = [Float](repeating: 0, count: count * rows)  // (B_k, R)
     for i in 0..<count {
       let d = diagonal(start + i)
+      let scale = 1 / (d * d)
+      let column = (start + i) * rows
       for r in 0..<rows {
-        let w = work[(start + i) * rows + r]
-        scores[r * count + i] = (w * w) / (d * d)
+        let w = work[column + r]
+        scores[i * rows + r] = w * w * scale
       }
     }
-    var pruned = [Bool](repeating: false, count: rows * count)
     var scratch: [Float] = []
-    scores.withUnsafeBufferPointer { s in
-      switch allocation {
-      case .layer:
-        let k =
-          SparsityPattern.prunedCount(prefix: rows * (start + count), sparsity: sparsity)
-          - SparsityPattern.prunedCount(prefix: rows * start, sparsity: sparsity)
-        markSmallest(s, range: 0..<(rows * count), count: k, into: &pruned, scratch: &scratch)
-      case .row:
-        let k =
-          SparsityPattern.prunedCount(prefix: start + count, sparsity: sparsity)
-          - SparsityPattern.prunedCount(prefix: start, sparsity: sparsity)
+    switch allocation {
+    case .layer:
+      let k =
+        SparsityPattern.prunedCount(prefix: rows * (start + count), sparsity: sparsity)
+        - SparsityPattern.prunedCount(prefix: rows * start, sparsity: sparsity)
+      guard k > 0 else { return }
+      let (threshold, ties) = smallestThreshold(of: scores, count: k, scratch: &scratch)
+      var tied: [Int] = []  // row-major positions r · B_k + i of scores equal to the threshold
+      for i in 0..<count {
         for r in 0..<rows {
-          markSmallest(s, range: (r * count)..<((r + 1) * count), count: k, into: &pruned, scratch: &scratch)
+          let score = scores[i * rows + r]
+          if score < threshold {
+            keep[(start + i) * rows + r] = 0
+          } else if score == threshold {
+            tied.append(r * count + i)
+          }
         }
       }
-    }
-    for r in 0..<rows {
-      for i in 0..<count where pruned[r * count + i] { keep[(start + i) * rows + r] = 0 }
+      for position in tied.sorted().prefix(ties) { keep[(start + position % count) * rows + position / count] = 0 }
+    case .row:
+      let k =
+        SparsityPattern.prunedCount(prefix: start + count, sparsity: sparsity)
+        - SparsityPattern.prunedCount(prefix: start, sparsity: sparsity)
+      guard k > 0 else { return }
+      var row = [Float](repeating: 0, count: count)
+      var pruned = [Bool](repeating: false, count: count)
+      for r in 0..<rows {
+        for i in 0..<count {
+          row[i] = scores[i * rows + r]
+          pruned[i] = false
+        }
+        row.withUnsafeBufferPointer { markSmallest($0, range: 0..<count, count: k, into: &pruned, scratch: &scratch) }
+        for i in 0..<count where pruned[i] { keep[(start + i) * rows + r] = 0 }
+      }
     }
   }
 
