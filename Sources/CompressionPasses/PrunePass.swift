@@ -182,17 +182,31 @@ public struct PrunePass: CalibratedPass {
       bitmask
       ? .encoded(SparseBitmaskEncoding.encode(stored, dtype: problem.dtype, pattern: pattern.description))
       : .dense(stored, dtype: problem.dtype)
-    let baseline = magnitudePrune(weight: weight, pattern: pattern).weight
+    // tr(ΔHΔᵀ) by sgemm, or ‖Δ‖² when there are no statistics (H = I, magnitude pruning).
+    let identity = Self.isIdentity(hessian)
+    func error(_ approximation: Tensor) -> Double {
+      identity ? zip(weight.scalars, approximation.scalars).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+        : outputError(weight, approximation, hessian: hessian)
+    }
+    let own = error(pruned)
+    let baseline = method == .magnitude && problem.mask == nil ? own : error(magnitudePrune(weight: weight, pattern: pattern).weight)
+    let scale = error(Tensor(shape: weight.shape))  // tr(W H Wᵀ)
     var figures = result.figures
     figures["sparsity"] = mask.sparsity
     let elapsed = (ContinuousClock.now - start).components
     let details = LayerRecord(
-      pass: Self.description.name,
-      loss: method == .sparseGPT ? result.loss : outputError(weight, pruned, hessian: hessian),
-      relativeOutputError: relativeOutputError(weight, pruned, hessian: hessian),
-      baselineRelativeOutputError: relativeOutputError(weight, baseline, hessian: hessian),
+      pass: Self.description.name, loss: method == .sparseGPT ? result.loss : own,
+      relativeOutputError: scale == 0 ? 0 : own / scale, baselineRelativeOutputError: scale == 0 ? 0 : baseline / scale,
       dampening: result.dampening, hessianSource: "",
       seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, figures: figures)
     return SolvedLayer(result: working, approximation: pruned, details: details, mask: mask)
+  }
+
+  /// Whether `h` is the identity matrix (the statistics stand-in without calibration data).
+  static func isIdentity(_ h: Tensor) -> Bool {
+    let n = h.shape[0]
+    return h.withUnsafeBufferPointer { h in
+      (0..<n).allSatisfy { i in (0..<n).allSatisfy { j in h[i * n + j] == (i == j ? 1 : 0) } }
+    }
   }
 }
