@@ -64,12 +64,7 @@ public struct GPTQPass: CalibratedPass {
     throws(CompressionError) -> WorkingTensor
   {
     guard allowsIdentityHessian else { throw .calibrationRequired(pass: "gptq") }
-    let weight = layout == .outIn ? tensor : tensor.transposed()
-    return try solve(
-      LayerProblem(
-        weight: weight, hessian: .identity(weight.shape[1]), name: name, dtype: dtype, originalShape: tensor.shape,
-        layout: layout)
-    ).result
+    return try solveWithIdentityHessian(tensor, dtype: dtype, name: name, layout: layout)
   }
 
   /// With `problem.mask` (an earlier `prune`), the pruned weights stay exactly zero.

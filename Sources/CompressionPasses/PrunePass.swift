@@ -145,12 +145,7 @@ public struct PrunePass: CalibratedPass {
     throws(CompressionError) -> WorkingTensor
   {
     guard allowsIdentityHessian else { throw .calibrationRequired(pass: "prune") }
-    let weight = layout == .outIn ? tensor : tensor.transposed()
-    return try solve(
-      LayerProblem(
-        weight: weight, hessian: .identity(weight.shape[1]), name: name, dtype: dtype, originalShape: tensor.shape,
-        layout: layout)
-    ).result
+    return try solveWithIdentityHessian(tensor, dtype: dtype, name: name, layout: layout)
   }
 
   public func solve(_ problem: LayerProblem) throws(CompressionError) -> SolvedLayer {

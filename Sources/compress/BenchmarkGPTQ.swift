@@ -26,15 +26,7 @@ struct BenchmarkGPTQ: ParsableCommand {
   var solveOnly = false
 
   func run() throws {
-    let file = try SafetensorsFile(path: input)
-    func tensor(_ name: String) throws -> Tensor {
-      guard let info = file.header.tensors.first(where: { $0.name == name }) else {
-        throw ValidationError("\(input) has no tensor named \(name)")
-      }
-      return file.withBytes(of: info) { Tensor(decoding: $0, dtype: info.dtype, shape: info.shape) }
-    }
-    let weight = try tensor("weight")  // (R, C)
-    let hessian = try tensor("hessian")  // (C, C)
+    let (weight, hessian) = try benchmarkLayer(input)  // (R, C), (C, C)
     let (rows, columns) = (weight.shape[0], weight.shape[1])
     let scheme = try QuantizationScheme(
       bits: bits, groupSize: groupSize == 0 ? nil : groupSize, symmetric: true)
@@ -85,7 +77,7 @@ struct BenchmarkGPTQ: ParsableCommand {
 }
 
 /// The wall time of one run of `body`, in seconds.
-private func seconds(_ body: () throws -> Void) rethrows -> Double {
+func seconds(_ body: () throws -> Void) rethrows -> Double {
   let start = ContinuousClock.now
   try body()
   let elapsed = ContinuousClock.now - start
@@ -93,7 +85,20 @@ private func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 /// The median of a non-empty list (the upper one of the middle two for an even count).
-private func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// The F32 `weight` (out, in) and `hessian` (in, in) of a solver-benchmark layer file
+/// (`Fixtures/gptq/bench_reference.py write`).
+func benchmarkLayer(_ path: String) throws -> (Tensor, Tensor) {
+  let file = try SafetensorsFile(path: path)
+  func tensor(_ name: String) throws -> Tensor {
+    guard let info = file.header.tensors.first(where: { $0.name == name }) else {
+      throw ValidationError("\(path) has no tensor named \(name)")
+    }
+    return file.withBytes(of: info) { Tensor(decoding: $0, dtype: info.dtype, shape: info.shape) }
+  }
+  return (try tensor("weight"), try tensor("hessian"))
+}
 
 /// The factorization alone, as the solver runs it: a 1-row, 1-bit-block solve would still run the
 /// block loop, so this times the same work directly (the reversed copy J(H + λI)J, then Cholesky

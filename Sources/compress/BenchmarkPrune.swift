@@ -18,15 +18,7 @@ struct BenchmarkPrune: ParsableCommand {
   var rounds = 5
 
   func run() throws {
-    let file = try SafetensorsFile(path: input)
-    func tensor(_ name: String) throws -> Tensor {
-      guard let info = file.header.tensors.first(where: { $0.name == name }) else {
-        throw ValidationError("\(input) has no tensor named \(name)")
-      }
-      return file.withBytes(of: info) { Tensor(decoding: $0, dtype: info.dtype, shape: info.shape) }
-    }
-    let weight = try tensor("weight")  // (R, C)
-    let hessian = try tensor("hessian")  // (C, C)
+    let (weight, hessian) = try benchmarkLayer(input)  // (R, C), (C, C)
     let (rows, columns) = (weight.shape[0], weight.shape[1])
     let gptq = GPTQOptions(scheme: try QuantizationScheme(bits: 4, groupSize: 128, symmetric: true))
     print("OpenBLAS kernels: \(BLASKernels.loadedCoreName); layer \(rows)×\(columns)\n")
@@ -59,14 +51,3 @@ struct BenchmarkPrune: ParsableCommand {
                  f["iterations"]!, f["refit_iterations"]!, t, 1000 * t / (f["iterations"]! + f["refit_iterations"]!)))
   }
 }
-
-/// The wall time of one run of `body`, in seconds.
-private func seconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = ContinuousClock.now
-  try body()
-  let elapsed = ContinuousClock.now - start
-  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-}
-
-/// The median of a non-empty list (the upper one of the middle two for an even count).
-private func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -5,28 +5,10 @@ import Testing
 
 /// The `gptq` pass end to end on the tiny LLaMA GGUF fixture: the three sources of statistics,
 /// and its errors.
-@Suite final class GPTQCommandTests {
+@Suite final class GPTQCommandTests: CommandSuite {
   let folder = Fixtures.temporaryDirectory("gptq-cli")
 
   deinit { try? FileManager.default.removeItem(at: folder) }
-
-  func tinyModel() throws -> String {
-    let output = folder.appendingPathComponent("tiny").path
-    let run = try CommandRunner.run(["import", Fixtures.path("gguf/tiny_llama.gguf"), "-o", output])
-    #expect(run.status == 0, "\(run.standardError)")
-    return output
-  }
-
-  func text() throws -> String {
-    let path = folder.appendingPathComponent("calibration.txt").path
-    try Data(String(repeating: "Now is the winter of our discontent 1592. ", count: 60).utf8)
-      .write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
-  func report(_ output: String) throws -> CompressionReport {
-    try CompressionReport.decode(Data(contentsOf: URL(fileURLWithPath: output + ".report.json")))
-  }
 
   @Test func sequentialCalibrationBeatsRoundToNearestOnEveryLayer() throws {
     let model = try tinyModel()

@@ -6,7 +6,7 @@ import Testing
 /// The accuracy the `gptq` pass must keep on the real models (issue 4), through the command line:
 /// each test quantizes with GPTQ and with round-to-nearest on the same grid and scores both with
 /// `compress eval` on held-out text (docs/gptq.md has the larger runs these are cut from).
-@Suite(.serialized) final class GPTQRealModelTests {
+@Suite(.serialized) final class GPTQRealModelTests: CommandSuite {
   let folder = Fixtures.temporaryDirectory("gptq-real")
 
   deinit { try? FileManager.default.removeItem(at: folder) }
@@ -19,16 +19,6 @@ import Testing
       .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count > 25 }
   }
 
-  /// Runs `compress MODEL --pass PASS -o OUT` and then `eval OUT`; returns eval's JSON object.
-  func compressAndEvaluate(_ model: String, _ pass: String, _ options: [String], eval: [String]) throws -> [String: Any] {
-    let output = folder.appendingPathComponent(pass.replacingOccurrences(of: ":", with: "-")).path
-    let run = try CommandRunner.run([model, "--pass", pass, "-o", output, "--quiet"] + options)
-    #expect(run.status == 0, "\(run.standardError)")
-    let scored = try CommandRunner.run(["eval", output, "--json"] + eval)
-    #expect(scored.status == 0, "\(scored.standardError)")
-    return try JSONSerialization.jsonObject(with: Data(scored.standardOutput.utf8)) as! [String: Any]
-  }
-
   /// all-MiniLM-L6-v2 at 4 bits (group 64, asymmetric, act-order with groups fitted as they come,
   /// not the default static groups: 0.988 with those), calibrated on 512 single lines of four
   /// comedies, keeps the sentence embeddings of 200 held-out sonnet lines within mean cosine 0.99
@@ -36,14 +26,8 @@ import Testing
   /// docs/gptq.md).
   @Test func miniLM4BitKeepsSentenceEmbeddingsAbove099() throws {
     #expect(RealModelTests.fetched, "scripts/fetch-models.sh could not fetch the models")
-    let comedies = try ["tempest", "twelfth_night", "midsummer_nights_dream", "as_you_like_it"].flatMap(Self.lines)
-    let calibration = folder.appendingPathComponent("lines.jsonl")
-    let records = stride(from: 0, to: comedies.count, by: comedies.count / 512).prefix(512).map { index in
-      String(decoding: try! JSONSerialization.data(withJSONObject: ["text": comedies[index]]), as: UTF8.self)
-    }
-    try records.joined(separator: "\n").write(to: calibration, atomically: true, encoding: .utf8)
-    let held = folder.appendingPathComponent("sonnets.txt")
-    try Self.lines("sonnets")[100..<300].joined(separator: "\n").write(to: held, atomically: true, encoding: .utf8)
+    let calibration = try comedyLines(512)
+    let held = try heldOutSonnets()
 
     let scheme = "bits=4,group-size=64,sym=false"
     let eval = ["--data", held.path, "--reference", RealModelTests.miniLM]

@@ -6,29 +6,10 @@ import Testing
 /// The `prune` pass end to end on the tiny LLaMA GGUF fixture: exact sparsity in the written file,
 /// N:M checked group by group, prune then GPTQ in one loop, the sparse-bitmask layout read back by
 /// `decompress` and the engine, and bad requests refused with nothing written.
-@Suite final class PruneCommandTests {
+@Suite final class PruneCommandTests: CommandSuite {
   let folder = Fixtures.temporaryDirectory("prune-cli")
 
   deinit { try? FileManager.default.removeItem(at: folder) }
-
-  func tinyModel() throws -> String {
-    let output = folder.appendingPathComponent("tiny").path
-    if FileManager.default.fileExists(atPath: output) { return output }
-    let run = try CommandRunner.run(["import", Fixtures.path("gguf/tiny_llama.gguf"), "-o", output])
-    #expect(run.status == 0, "\(run.standardError)")
-    return output
-  }
-
-  func text() throws -> String {
-    let path = folder.appendingPathComponent("calibration.txt").path
-    try Data(String(repeating: "Now is the winter of our discontent 1592. ", count: 60).utf8)
-      .write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
-  func report(_ output: String) throws -> CompressionReport {
-    try CompressionReport.decode(Data(contentsOf: URL(fileURLWithPath: output + ".report.json")))
-  }
 
   /// Runs `compress` and expects success; returns the output path.
   @discardableResult

@@ -5,20 +5,10 @@ import Testing
 
 /// The accuracy the `prune` pass keeps on the real models, through the command line, scored on
 /// held-out text (docs/prune.md has the larger runs these are cut from).
-@Suite(.serialized) final class PruneRealModelTests {
+@Suite(.serialized) final class PruneRealModelTests: CommandSuite {
   let folder = Fixtures.temporaryDirectory("prune-real")
 
   deinit { try? FileManager.default.removeItem(at: folder) }
-
-  /// Runs `compress MODEL --pass PASS -o OUT` and then `eval OUT`; returns eval's JSON object.
-  func compressAndEvaluate(_ model: String, _ pass: String, _ options: [String], eval: [String]) throws -> [String: Any] {
-    let output = folder.appendingPathComponent(pass.replacingOccurrences(of: ":", with: "-")).path
-    let run = try CommandRunner.run([model, "--pass", pass, "-o", output, "--quiet"] + options)
-    #expect(run.status == 0, "\(run.standardError)")
-    let scored = try CommandRunner.run(["eval", output, "--json"] + eval)
-    #expect(scored.status == 0, "\(scored.standardError)")
-    return try JSONSerialization.jsonObject(with: Data(scored.standardOutput.utf8)) as! [String: Any]
-  }
 
   /// all-MiniLM-L6-v2 at 50% unstructured, calibrated on 256 lines of four comedies, scored by the
   /// mean cosine of 200 held-out sonnet lines' embeddings to the original's: the data-aware
@@ -26,14 +16,8 @@ import Testing
   /// SparseGPT 0.927, sparse-reg 0.945).
   @Test func miniLM50PercentOrdersTheMethods() throws {
     #expect(RealModelTests.fetched, "scripts/fetch-models.sh could not fetch the models")
-    let comedies = try ["tempest", "twelfth_night", "midsummer_nights_dream", "as_you_like_it"].flatMap(GPTQRealModelTests.lines)
-    let calibration = folder.appendingPathComponent("lines.jsonl")
-    let records = stride(from: 0, to: comedies.count, by: comedies.count / 256).prefix(256).map { index in
-      String(decoding: try! JSONSerialization.data(withJSONObject: ["text": comedies[index]]), as: UTF8.self)
-    }
-    try records.joined(separator: "\n").write(to: calibration, atomically: true, encoding: .utf8)
-    let held = folder.appendingPathComponent("sonnets.txt")
-    try GPTQRealModelTests.lines("sonnets")[100..<300].joined(separator: "\n").write(to: held, atomically: true, encoding: .utf8)
+    let calibration = try comedyLines(256)
+    let held = try heldOutSonnets()
     let eval = ["--data", held.path, "--reference", RealModelTests.miniLM]
     let data = ["--calibration", calibration.path, "--samples", "256", "--seq-len", "128"]
     var cosine: [String: Double] = [:]

@@ -37,8 +37,11 @@ struct GPTQFixtures: Decodable, RawArrayFixtures {
 
   /// The weight `(out, in)` of layer `layer`.
   func weight(_ layer: String) throws -> Tensor { try tensor("\(layer).weight") }
+}
 
-  /// The symmetric Hessian `(in, in)` of layer `layer`, unpacked from its lower triangle.
+extension RawArrayFixtures {
+  /// The symmetric Hessian `(in, in)` of layer `layer` (`LAYER.hessian_lower`), unpacked from its
+  /// packed lower triangle (the GPTQ and pruning goldens share these layers).
   func hessian(_ layer: String, columns: Int) throws -> Tensor {
     let lower = try float32("\(layer).hessian_lower")
     guard lower.count == columns * (columns + 1) / 2 else { throw RawArrayFixtureError.size(layer) }

@@ -35,21 +35,6 @@ struct PruningFixtures: Decodable, RawArrayFixtures {
 
   static let folder = "pruning"
   static var allCases: [Case] { (try? loadManifest().cases) ?? [] }
-
-  /// The Hessian of a GPTQ fixture layer, from its packed lower triangle.
-  func hessian(_ layer: String, columns: Int) throws -> Tensor {
-    let lower = try float32("\(layer).hessian_lower")
-    var h = Tensor(shape: [columns, columns])
-    var k = 0
-    for i in 0..<columns {
-      for j in 0...i {
-        h[i, j] = lower[k]
-        h[j, i] = lower[k]
-        k += 1
-      }
-    }
-    return h
-  }
 }
 
 @Suite struct SparseGPTGoldenTests {

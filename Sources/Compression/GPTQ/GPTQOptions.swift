@@ -41,13 +41,17 @@ public struct GPTQOptions: Sendable, Equatable {
 
   /// The dampening levels the solver tries, in order: `dampening`, then ×10 each time (from 0.01
   /// when `dampening` is 0) while not above `maximumDampening`.
-  public var dampeningSchedule: [Double] {
-    var levels = [dampening]
-    while true {
-      let next = levels.last! == 0 ? 0.01 : levels.last! * 10
-      guard next <= maximumDampening * (1 + 1e-12) else { return levels }
-      levels.append(next)
-    }
+  public var dampeningSchedule: [Double] { Compression.dampeningSchedule(from: dampening, maximum: maximumDampening) }
+}
+
+/// Relative dampening levels for the OBS solvers' automatic retry (GPTQ, SparseGPT): `first`, then
+/// ×10 each time (from 0.01 when `first` is 0) while not above `maximum`.
+func dampeningSchedule(from first: Double, maximum: Double) -> [Double] {
+  var levels = [first]
+  while true {
+    let next = levels.last! == 0 ? 0.01 : levels.last! * 10
+    guard next <= maximum * (1 + 1e-12) else { return levels }
+    levels.append(next)
   }
 }
 

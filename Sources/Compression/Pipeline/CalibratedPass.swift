@@ -16,6 +16,21 @@ public protocol CalibratedPass: CompressionPass {
   func solve(_ problem: LayerProblem) throws(CompressionError) -> SolvedLayer
 }
 
+extension CalibratedPass {
+  /// Solves one stored tensor with H = I: the `apply` route of a pass that allows it when the
+  /// pipeline has no statistics. The result is in the stored orientation.
+  public func solveWithIdentityHessian(_ tensor: Tensor, dtype: DType, name: String, layout: WeightLayout)
+    throws(CompressionError) -> WorkingTensor
+  {
+    let weight = layout == .outIn ? tensor : tensor.transposed()  // (out, in)
+    return try solve(
+      LayerProblem(
+        weight: weight, hessian: .identity(weight.shape[1]), name: name, dtype: dtype, originalShape: tensor.shape,
+        layout: layout)
+    ).result
+  }
+}
+
 /// One linear as a calibrated pass sees it.
 public struct LayerProblem: Sendable {
   /// The current weight `(out, in)` (already transposed for `.inOut` layouts): the checkpoint's,

@@ -30,14 +30,7 @@ public struct SparseGPTOptions: Sendable, Equatable {
   }
 
   /// The dampening levels tried, as `GPTQOptions.dampeningSchedule`.
-  var dampeningSchedule: [Double] {
-    var levels = [dampening]
-    while true {
-      let next = levels.last! == 0 ? 0.01 : levels.last! * 10
-      guard next <= maximumDampening * (1 + 1e-12) else { return levels }
-      levels.append(next)
-    }
-  }
+  var dampeningSchedule: [Double] { Compression.dampeningSchedule(from: dampening, maximum: maximumDampening) }
 
   /// The block width actually used: a multiple of M for N:M, so that no group straddles two blocks.
   var effectiveBlockSize: Int {

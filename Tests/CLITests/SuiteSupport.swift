@@ -1,0 +1,64 @@
+import CompressionTestSupport
+import Foundation
+import ModelCompression
+import Testing
+
+/// What the command-line suites share: each has its own temporary `folder`, and builds its inputs
+/// and reads its outputs there.
+protocol CommandSuite {
+  var folder: URL { get }
+}
+
+extension CommandSuite {
+  /// The tiny LLaMA GGUF fixture imported into `folder/tiny` (once per suite instance).
+  func tinyModel() throws -> String {
+    let output = folder.appendingPathComponent("tiny").path
+    if FileManager.default.fileExists(atPath: output + "/model.safetensors") { return output }
+    let run = try CommandRunner.run(["import", Fixtures.path("gguf/tiny_llama.gguf"), "-o", output])
+    #expect(run.status == 0, "\(run.standardError)")
+    return output
+  }
+
+  /// A short calibration text.
+  func text() throws -> String {
+    let path = folder.appendingPathComponent("calibration.txt").path
+    try Data(String(repeating: "Now is the winter of our discontent 1592. ", count: 60).utf8)
+      .write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  /// The report written beside `output`.
+  func report(_ output: String) throws -> CompressionReport {
+    try CompressionReport.decode(Data(contentsOf: URL(fileURLWithPath: output + ".report.json")))
+  }
+
+  /// Runs `compress MODEL --pass PASS -o OUT` and then `eval OUT`; returns eval's JSON object. OUT
+  /// is named after the pass (`:` becomes `-`).
+  func compressAndEvaluate(_ model: String, _ pass: String, _ options: [String], eval: [String]) throws -> [String: Any] {
+    let output = folder.appendingPathComponent(pass.replacingOccurrences(of: ":", with: "-")).path
+    let run = try CommandRunner.run([model, "--pass", pass, "-o", output, "--quiet"] + options)
+    #expect(run.status == 0, "\(run.standardError)")
+    let scored = try CommandRunner.run(["eval", output, "--json"] + eval)
+    #expect(scored.status == 0, "\(scored.standardError)")
+    return try JSONSerialization.jsonObject(with: Data(scored.standardOutput.utf8)) as! [String: Any]
+  }
+
+  /// `count` evenly spaced lines (over 25 characters) of four comedies as JSONL records, the
+  /// sentence-sized calibration for all-MiniLM-L6-v2, written to `folder/lines.jsonl`.
+  func comedyLines(_ count: Int) throws -> URL {
+    let comedies = try ["tempest", "twelfth_night", "midsummer_nights_dream", "as_you_like_it"].flatMap(GPTQRealModelTests.lines)
+    let calibration = folder.appendingPathComponent("lines.jsonl")
+    let records = stride(from: 0, to: comedies.count, by: comedies.count / count).prefix(count).map { index in
+      String(decoding: try! JSONSerialization.data(withJSONObject: ["text": comedies[index]]), as: UTF8.self)
+    }
+    try records.joined(separator: "\n").write(to: calibration, atomically: true, encoding: .utf8)
+    return calibration
+  }
+
+  /// 200 held-out sonnet lines, one per line, in `folder/sonnets.txt`.
+  func heldOutSonnets() throws -> URL {
+    let held = folder.appendingPathComponent("sonnets.txt")
+    try GPTQRealModelTests.lines("sonnets")[100..<300].joined(separator: "\n").write(to: held, atomically: true, encoding: .utf8)
+    return held
+  }
+}
