@@ -26,8 +26,8 @@ public struct SparseRegularizedOptions: Sendable, Equatable {
   public var pattern: SparsityPattern
   /// λ relative to the diagonal model's λ for the target sparsity (1: that λ).
   public var strength: Double
-  /// Proximal-gradient iterations at most; the solve stops earlier once
-  /// `‖V_k − V_{k−1}‖_F ≤ tolerance · ‖V_k‖_F`.
+  /// Proximal-gradient iterations at most; the solve stops earlier once its step
+  /// `‖Y_k − V_{k+1}‖_F` (the gradient mapping over L) is at most `tolerance` times the first.
   public var maxIterations: Int
   public var tolerance: Double
   /// Conjugate-gradient iterations of the refit at most; it stops earlier once the masked
@@ -107,12 +107,13 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
   var y = scaledTarget
   var t = 1.0
   var iterations = 0
+  var firstStep = 0.0  // ‖Y_0 − V_1‖, the scale of the stopping rule
   var product = Tensor(shape: [rows, columns])  // Y H̃
   for _ in 0..<options.maxIterations {
     iterations += 1
     gemm(y, scaledH, into: &product, alpha: 1, beta: 0)
     var next = y
-    var (change, size, restart) = (0.0, 0.0, 0.0)
+    var (moved, restart) = (0.0, 0.0)  // ‖Y_k − V_{k+1}‖², the restart test
     next.withUnsafeMutableBufferPointer { n in
       product.withUnsafeBufferPointer { g in
         scaledB.withUnsafeBufferPointer { b in
@@ -126,9 +127,8 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
                 let z = n[i] - step * (g[i] - b[i])
                 let v = z > threshold ? z - threshold : (z < -threshold ? z + threshold : 0)
                 restart += Double((n[i] - v) * (v - old[i]))
+                moved += Double((n[i] - v) * (n[i] - v))
                 n[i] = v
-                change += Double((v - old[i]) * (v - old[i]))
-                size += Double(v * v)
               }
             }
           }
@@ -147,7 +147,10 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
     }
     x = next
     t = tNext
-    if change.squareRoot() <= options.tolerance * max(size.squareRoot(), .leastNormalMagnitude) { break }
+    // The step ‖Y_k − V_{k+1}‖ is the gradient mapping's norm over L: zero exactly at the minimizer,
+    // and measured against the first step it does not depend on the step size.
+    if iterations == 1 { firstStep = moved.squareRoot() }
+    if moved.squareRoot() <= options.tolerance * firstStep { break }
   }
   x.withUnsafeMutableBufferPointer { x in  // back to V = U D^-½
     for r in 0..<rows { for c in 0..<columns { x[r * columns + c] /= scale[c] } }
