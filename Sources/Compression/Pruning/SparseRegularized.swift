@@ -82,8 +82,8 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
 
   // 1. FISTA with adaptive restart, on the Jacobi-scaled problem: with D = diag(H) and
   // U = V·D^½, the objective is tr((U − W D^½) H̃ (U − W D^½)ᵀ) + Σ λ_r Σ_j |U_rj| / √H_jj with
-  // H̃ = D^-½ H D^-½ (unit diagonal): the same minimizer, far better conditioned when input
-  // channels differ in scale, so far fewer iterations for the same accuracy.
+  // H̃ = D^-½ H D^-½ (unit diagonal): the same minimizer, better conditioned when input channels
+  // differ in scale, so the same iterations land nearer it (docs/prune.md).
   let scale = diagonal.map { $0.squareRoot() }  // √H_jj > 0 after the fixes above
   var scaledH = h
   scaledH.withUnsafeMutableBufferPointer { s in
