@@ -66,11 +66,13 @@ import Testing
     #expect(equal.pruned == [true, true, false, false, true, true, false, false, true, true, false, false, true, true, false, false])
   }
 
-  @Test func quickselectEqualsSorting() {
+  /// Both routes of the threshold search (quickselect below 2¹⁶ scores, radix select above),
+  /// against sorting, with many ties and negative scores.
+  @Test func thresholdSelectionEqualsSorting() {
     var generator = SeededGenerator(seed: 11)
     var scratch: [Float] = []
-    for trial in 0..<200 {
-      let n = 1 + trial * 7 % 300
+    for trial in 0..<206 {
+      let n = trial < 200 ? 1 + trial * 7 % 300 : 70_000 + trial * 1_000
       let values = (0..<n).map { _ in Float(Int(generator.nextGaussian() * 4)) / 4 }
       let k = 1 + trial % n
       let (threshold, ties) = smallestThreshold(of: values, count: k, scratch: &scratch)

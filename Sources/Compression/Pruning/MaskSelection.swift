@@ -2,20 +2,52 @@ import TensorCore
 
 // Choosing which weights to prune from a score per weight (smaller = less important), for every
 // pattern and allocation. Ties are broken by position: among equal scores the earlier one (row-major)
-// is pruned first, as a stable ascending sort would order them. Selection is linear-time
-// (quickselect for the threshold, then one marking pass), never a full sort.
+// is pruned first, as a stable ascending sort would order them. Selection is linear-time (a radix
+// select or quickselect for the threshold, then one marking pass), never a full sort.
 
 /// The `(threshold, ties)` such that pruning every score `< threshold` and the first `ties` scores
 /// `== threshold` (in the caller's order) prunes exactly `count` of `scores`. `scratch` is reused
 /// storage. `count` must be in `1...scores.count`; scores must not be NaN.
+///
+/// Large inputs (a SparseGPT block, a layer) use a radix select on the scores' order-preserving
+/// 32-bit keys: one histogram of the high 16 bits finds the bucket holding rank `count − 1`, a
+/// second of the low 16 bits inside that bucket finds the value; two linear passes, no data
+/// movement. Small ones (a row) use quickselect on a copy in `scratch`.
 func smallestThreshold(of scores: some Collection<Float>, count: Int, scratch: inout [Float]) -> (Float, Int) {
   precondition(count >= 1 && count <= scores.count, "smallestThreshold: count \(count) of \(scores.count)")
-  scratch.removeAll(keepingCapacity: true)
-  scratch.append(contentsOf: scores)
-  let threshold = scratch.withUnsafeMutableBufferPointer { quickselect($0, rank: count - 1) }
-  var below = 0
-  for s in scores where s < threshold { below += 1 }
-  return (threshold, count - below)
+  guard scores.count >= 1 << 16 else {
+    scratch.removeAll(keepingCapacity: true)
+    scratch.append(contentsOf: scores)
+    let threshold = scratch.withUnsafeMutableBufferPointer { quickselect($0, rank: count - 1) }
+    var below = 0
+    for s in scores where s < threshold { below += 1 }
+    return (threshold, count - below)
+  }
+  /// Maps a float to a key whose unsigned order is the float order (−0 and +0 apart, both fine).
+  @inline(__always) func key(_ x: Float) -> UInt32 {
+    let bits = x.bitPattern
+    return bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+  }
+  var histogram = [Int](repeating: 0, count: 1 << 16)
+  for x in scores { histogram[Int(key(x) >> 16)] += 1 }
+  var rank = count - 1  // rank of the threshold among all scores
+  var high = 0
+  while rank >= histogram[high] {
+    rank -= histogram[high]
+    high += 1
+  }
+  for i in histogram.indices { histogram[i] = 0 }
+  for x in scores where Int(key(x) >> 16) == high { histogram[Int(key(x) & 0xFFFF)] += 1 }
+  var low = 0
+  while rank >= histogram[low] {
+    rank -= histogram[low]
+    low += 1
+  }
+  let thresholdKey = UInt32(high) << 16 | UInt32(low)
+  let bits = thresholdKey & 0x8000_0000 != 0 ? thresholdKey & 0x7FFF_FFFF : ~thresholdKey
+  let threshold = Float(bitPattern: bits)
+  // Scores below: all of the lower buckets' and the lower low-halves'; the rest are ties.
+  return (threshold, rank + 1)
 }
 
 /// The value of rank `rank` (0-based) of `values` in ascending order; reorders `values`.

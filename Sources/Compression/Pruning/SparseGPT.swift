@@ -92,13 +92,26 @@ public func sparseGPTPrune(weight: Tensor, hessian: Tensor, options: SparseGPTOp
     rows: rows, columns: columns, options: options, uTransposed: factor.uTransposed,
     work: GPTQProblem.transposed(weight, permutation: prelude.permutation, zeroing: prelude.dead))
   solver.run()
-  // Back to (R, C); keep flags to a mask.
+  // Back to (R, C) in 64 × 64 tiles (a strided copy of the whole matrix thrashes the cache);
+  // keep flags to a mask.
   var pruned = [Bool](repeating: false, count: rows * columns)
   var scalars = [Float](repeating: 0, count: rows * columns)
-  for p in 0..<columns {
-    for r in 0..<rows {
-      scalars[r * columns + p] = solver.work[p * rows + r]
-      pruned[r * columns + p] = solver.keep[p * rows + r] == 0
+  solver.work.withUnsafeBufferPointer { work in
+    solver.keep.withUnsafeBufferPointer { keep in
+      scalars.withUnsafeMutableBufferPointer { out in
+        pruned.withUnsafeMutableBufferPointer { mask in
+          for p0 in stride(from: 0, to: columns, by: 64) {
+            for r0 in stride(from: 0, to: rows, by: 64) {
+              for p in p0..<min(p0 + 64, columns) {
+                for r in r0..<min(r0 + 64, rows) {
+                  out[r * columns + p] = work[p * rows + r]
+                  mask[r * columns + p] = keep[p * rows + r] == 0
+                }
+              }
+            }
+          }
+        }
+      }
     }
   }
   return PruningResult(
