@@ -30,17 +30,3 @@ public func wandaPrune(weight: Tensor, hessian: Tensor, pattern: SparsityPattern
   let mask = selectMask(scores: scores, pattern: pattern)
   return PruningResult(weight: mask.applied(to: weight), mask: mask, loss: 0)
 }
-
-/// `tr(ΔHΔᵀ)` with `Δ = approximation − original` `(out, in)`: the layer's squared output error
-/// summed over the calibration tokens (times the Hessian's scale, 2/n).
-public func outputError(_ original: Tensor, _ approximation: Tensor, hessian: Tensor) -> Double {
-  let delta = approximation - original
-  let product = matmul(delta, hessian)  // (out, in)
-  var total = 0.0
-  delta.withUnsafeBufferPointer { d in
-    product.withUnsafeBufferPointer { p in
-      for i in d.indices { total += Double(d[i]) * Double(p[i]) }
-    }
-  }
-  return total
-}

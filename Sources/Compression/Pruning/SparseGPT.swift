@@ -44,8 +44,9 @@ public struct PruningResult: Sendable {
   /// The pruned weight `(out, in)`: exactly 0 where `mask` says pruned.
   public var weight: Tensor
   public var mask: SparsityMask
-  /// The method's own loss (SparseGPT: the reference's `Σ (w − q)² / d² / 2`; the others:
-  /// `tr(ΔHΔᵀ)`, the layer's output error over the calibration tokens).
+  /// The method's own loss (SparseGPT: the reference's `Σ (w − q)² / d² / 2`; sparse-reg:
+  /// `tr(ΔHΔᵀ)`, the layer's output error over the calibration tokens; magnitude and Wanda, which
+  /// minimize nothing: 0).
   public var loss: Double
   /// The relative dampening used, where one was needed.
   public var dampening: Double
@@ -92,28 +93,13 @@ public func sparseGPTPrune(weight: Tensor, hessian: Tensor, options: SparseGPTOp
     rows: rows, columns: columns, options: options, uTransposed: factor.uTransposed,
     work: GPTQProblem.transposed(weight, permutation: prelude.permutation, zeroing: prelude.dead))
   solver.run()
-  // Back to (R, C) in 64 × 64 tiles (a strided copy of the whole matrix thrashes the cache);
-  // keep flags to a mask.
-  var pruned = [Bool](repeating: false, count: rows * columns)
-  var scalars = [Float](repeating: 0, count: rows * columns)
-  solver.work.withUnsafeBufferPointer { work in
-    solver.keep.withUnsafeBufferPointer { keep in
-      scalars.withUnsafeMutableBufferPointer { out in
-        pruned.withUnsafeMutableBufferPointer { mask in
-          for p0 in stride(from: 0, to: columns, by: 64) {
-            for r0 in stride(from: 0, to: rows, by: 64) {
-              for p in p0..<min(p0 + 64, columns) {
-                for r in r0..<min(r0 + 64, rows) {
-                  out[r * columns + p] = work[p * rows + r]
-                  mask[r * columns + p] = keep[p * rows + r] == 0
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+  // Back to (R, C) with the solver's own tiled, parallel transposition; keep flags to a mask.
+  let noneDead = [Bool](repeating: false, count: rows)
+  func backToRows(_ byColumn: [Float]) -> [Float] {
+    GPTQProblem.transposed(Tensor(shape: [columns, rows], scalars: byColumn), permutation: Array(0..<rows), zeroing: noneDead)
   }
+  let scalars = backToRows(solver.work)
+  let pruned = backToRows(solver.keep).map { $0 == 0 }
   return PruningResult(
     weight: Tensor(shape: [rows, columns], scalars: scalars),
     mask: SparsityMask(rows: rows, columns: columns, pruned: pruned), loss: solver.loss,

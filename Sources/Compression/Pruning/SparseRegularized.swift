@@ -177,14 +177,15 @@ public func sparseRegularizedPrune(weight: Tensor, hessian: Tensor, options: Spa
   let masked = mask.applied(to: x)
   let (refit, refitIterations) = refitMasked(
     start: masked, mask: mask, hessian: h, diagonal: diagonal, rightHandSide: targetTimesH, options: options)
+  let refitError = outputError(weight, refit, hessian: hessian)
   return PruningResult(
-    weight: refit, mask: mask, loss: outputError(weight, refit, hessian: hessian), dampening: options.dampening,
+    weight: refit, mask: mask, loss: refitError, dampening: options.dampening,
     figures: [
       "lambda": lambdas.reduce(0, +) / Double(max(rows, 1)), "iterations": Double(iterations),
       "objective_start": objectiveStart, "objective_end": objectiveEnd,
       "regularized_sparsity": regularizedSparsity,
       "masked_error": outputError(weight, masked, hessian: hessian),
-      "refit_error": outputError(weight, refit, hessian: hessian), "refit_iterations": Double(refitIterations),
+      "refit_error": refitError, "refit_iterations": Double(refitIterations),
     ])
 }
 

@@ -31,12 +31,20 @@ public func relativeOutputError(_ original: Tensor, _ approximation: Tensor, hes
   precondition(
     original.shape == approximation.shape && original.rank == 2 && hessian.shape == [original.shape[1], original.shape[1]],
     "relativeOutputError: W \(original.shape), Ŵ \(approximation.shape), H \(hessian.shape)")
-  func quadratic(_ m: Tensor) -> Double {
-    let product = matmul(m, hessian)  // (out, in)
-    var total = 0.0
-    for i in 0..<m.count { total += Double(m.scalars[i]) * Double(product.scalars[i]) }
-    return total
+  let denominator = outputError(Tensor(shape: original.shape), original, hessian: hessian)  // tr(WHWᵀ)
+  return denominator == 0 ? 0 : outputError(original, approximation, hessian: hessian) / denominator
+}
+
+/// `tr(ΔHΔᵀ)` with `Δ = approximation − original` `(out, in)`: the layer's squared output error
+/// summed over the calibration tokens (times the Hessian's scale, 2/n).
+public func outputError(_ original: Tensor, _ approximation: Tensor, hessian: Tensor) -> Double {
+  let delta = approximation - original
+  let product = matmul(delta, hessian)  // (out, in)
+  var total = 0.0
+  delta.withUnsafeBufferPointer { d in
+    product.withUnsafeBufferPointer { p in
+      for i in d.indices { total += Double(d[i]) * Double(p[i]) }
+    }
   }
-  let denominator = quadratic(original)
-  return denominator == 0 ? 0 : quadratic(original - approximation) / denominator
+  return total
 }
