@@ -12,6 +12,12 @@ extension Reference {
     return (values, Tensor(shape: [n, n], scalars: v.map { Float($0) }))
   }
 
+  /// The same on a row-major Double `(n, n)` matrix, all in Double: ascending values, unit
+  /// eigenvectors as the columns of a row-major `(n, n)` array.
+  public static func symmetricEigen(_ matrix: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
+    jacobiEigen(matrix, n: n)
+  }
+
   /// Jacobi on a row-major Double matrix: ascending values, eigenvectors as columns.
   private static func jacobiEigen(_ matrix: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
     var m = matrix
