@@ -50,7 +50,7 @@ import Testing
     let calibration = Self.calibration(model)
     let first = model.blocks[0].linearNames
     let probe = model.blocks[1].linearNames[0]
-    var seen: HessianAccumulator?
+    var seen: LayerStatistics?
     try SequentialCalibrator(trueSequential: false).run(
       model: &model, calibration: calibration, selected: Set(first + [probe])
     ) { name, weight, hessian in
@@ -71,7 +71,7 @@ import Testing
     var model = try Self.model(name)
     let calibration = Self.calibration(model)
     let selected = model.blocks.flatMap(\.linearNames)
-    var seen: [String: HessianAccumulator] = [:]
+    var seen: [String: LayerStatistics] = [:]
     try SequentialCalibrator(trueSequential: true).run(model: &model, calibration: calibration, selected: Set(selected)) {
       name, weight, hessian in
       seen[name] = hessian

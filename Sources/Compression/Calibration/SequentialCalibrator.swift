@@ -13,19 +13,27 @@ import TensorCore
 /// then o, then gate/up, then down): the block is re-run before each group, so later groups see
 /// the compressed earlier ones. Groups are found from the engine itself — consecutive linears
 /// that receive the same input tensor — so no architecture table is needed.
+///
+/// With `crossStatistics`, the original model runs beside the compressed one (its own activations,
+/// its own copy of each block's weights), and each linear also gets the statistics of its original
+/// inputs against the compressed prefix's (`CrossStatistics`), for passes that fit the original
+/// outputs. That costs about one more block forward per block, and the original activations.
 public struct SequentialCalibrator: Sendable {
   public var trueSequential: Bool
   /// Bytes of activations kept in memory; the rest spill to disk.
   public var memoryBudget: Int
+  /// Whether to collect `LayerStatistics.cross`.
+  public var crossStatistics: Bool
 
-  public init(trueSequential: Bool = true, memoryBudget: Int = 4 << 30) {
+  public init(trueSequential: Bool = true, memoryBudget: Int = 4 << 30, crossStatistics: Bool = false) {
     self.trueSequential = trueSequential
     self.memoryBudget = memoryBudget
+    self.crossStatistics = crossStatistics
   }
 
-  /// Replaces one selected weight, given its current value (out, in) and its Hessian; returns
-  /// the dense weight the model continues with (the dequantized or pruned one).
-  public typealias Solve = (_ name: String, _ weight: Tensor, _ hessian: HessianAccumulator) throws(CompressionError) -> Tensor
+  /// Replaces one selected weight, given its current value (out, in) and its input statistics;
+  /// returns the dense weight the model continues with (the dequantized or pruned one).
+  public typealias Solve = (_ name: String, _ weight: Tensor, _ statistics: LayerStatistics) throws(CompressionError) -> Tensor
 
   /// Runs the loop over `model`, changing the selected weights in place. Streamed blocks are
   /// loaded in their turn and unloaded after it, so their replaced weights reach only `solve`'s
@@ -34,9 +42,12 @@ public struct SequentialCalibrator: Sendable {
     model: inout any TransformerModel, calibration: CalibrationSet, selected: Set<String>,
     progress: ProgressHandler? = nil, solve: Solve
   ) throws(CompressionError) {
-    let store = ActivationStore(memoryBudget: memoryBudget)
+    let store = ActivationStore(memoryBudget: crossStatistics ? memoryBudget / 2 : memoryBudget)
+    let originals = crossStatistics ? ActivationStore(memoryBudget: memoryBudget / 2) : nil
     for (index, sample) in calibration.samples.enumerated() {
-      try store.set(index, model.embed(.tokens([sample])))  // (1, T, C)
+      let embedded = model.embed(.tokens([sample]))  // (1, T, C)
+      try store.set(index, embedded)
+      try originals?.set(index, embedded)
     }
     let total = model.blocks.count
     for b in 0..<total {
@@ -47,6 +58,7 @@ public struct SequentialCalibrator: Sendable {
         throw .inference(error)
       }
       let targets = model.blocks[b].linearNames.filter(selected.contains)
+      let original = originals.map { (store: $0, block: model.blocks[b]) }  // before any replacement
       var tapes: [BlockTape]?  // per sample, when true-sequential and within the memory budget
       var lastOpen = 0
       if !targets.isEmpty && trueSequential {
@@ -58,21 +70,23 @@ public struct SequentialCalibrator: Sendable {
           // A true-sequential group shares one input, hence one Hessian; the calls before the
           // group's own are final, so the tapes replay them.
           lastOpen = calls.firstIndex { if case .linears(let names) = $0 { names.contains(group[0]) } else { false } }!
-          let hessian = try accumulate(
-            [group[0]], block: model.blocks[b], store: store, count: calibration.samples.count, tapes: &tapes,
-            firstOpen: lastOpen)
-          for name in group { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, hessian[group[0]]!)) }
+          let statistics = try accumulate(
+            [group[0]], block: model.blocks[b], store: store, original: original, count: calibration.samples.count,
+            tapes: &tapes, firstOpen: lastOpen)
+          for name in group { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, statistics[group[0]]!)) }
         }
       } else if !targets.isEmpty {
-        let hessians = try accumulate(
-          targets, block: model.blocks[b], store: store, count: calibration.samples.count, tapes: &tapes, firstOpen: 0)
-        for name in targets { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, hessians[name]!)) }
+        let statistics = try accumulate(
+          targets, block: model.blocks[b], store: store, original: original, count: calibration.samples.count,
+          tapes: &tapes, firstOpen: 0)
+        for name in targets { try replace(name, in: &model.blocks[b], by: solve(name, model.blocks[b].weights[name]!, statistics[name]!)) }
       }
       for index in calibration.samples.indices {
         var none = NoObserver()
         let output = run(model.blocks[b], try store.get(index), observer: &none, tapes: &tapes, index: index, firstOpen: lastOpen)
         tapes?[index] = BlockTape()  // the block is done: free its outputs
         try store.set(index, output)
+        if let original { try original.store.set(index, original.block(try original.store.get(index))) }
       }
       model.blocks[b].unload()  // a streamed block is dropped once done
     }
@@ -87,19 +101,34 @@ public struct SequentialCalibrator: Sendable {
     }
   }
 
-  /// Hessians of `names` over every sample, running the block with its current weights only as
-  /// far as the last of them; with tapes, replaying the calls before `firstOpen`.
+  /// Statistics of `names` over every sample, running the block with its current weights only as
+  /// far as the last of them; with tapes, replaying the calls before `firstOpen`. With `original`
+  /// (the original block and its activations), each sample's original inputs of `names` are
+  /// captured first, for the cross statistics.
   private func accumulate(
-    _ names: [String], block: BlockRunner, store: ActivationStore, count: Int, tapes: inout [BlockTape]?,
-    firstOpen: Int
-  ) throws(CompressionError) -> [String: HessianAccumulator] {
+    _ names: [String], block: BlockRunner, store: ActivationStore,
+    original: (store: ActivationStore, block: BlockRunner)?, count: Int, tapes: inout [BlockTape]?, firstOpen: Int
+  ) throws(CompressionError) -> [String: LayerStatistics] {
     var observer = HessianObserver(accumulators: [:], stopsWhenComplete: true)
-    for name in names { observer.accumulators[name] = HessianAccumulator(columns: block.weights[name]!.shape[1]) }
+    for name in names {
+      let columns = block.weights[name]!.shape[1]
+      observer.accumulators[name] = HessianAccumulator(columns: columns)
+      if original != nil { observer.cross[name] = CrossAccumulator(columns: columns) }
+    }
     for index in 0..<count {
+      if let original {
+        var capture = InputCapture(wanted: Set(names))
+        _ = original.block(try original.store.get(index), observer: &capture)
+        observer.originalInputs = capture.inputs
+      }
       observer.pending = Set(names)
       _ = run(block, try store.get(index), observer: &observer, tapes: &tapes, index: index, firstOpen: firstOpen)
     }
-    return observer.accumulators
+    var statistics: [String: LayerStatistics] = [:]
+    for (name, accumulator) in observer.accumulators {
+      statistics[name] = LayerStatistics(inputs: accumulator, cross: observer.cross[name]?.statistics)
+    }
+    return statistics
   }
 
   /// Runs `block` on sample `index`'s input, through its tape (prepared for `firstOpen`) if any.
@@ -150,4 +179,21 @@ private struct InputRecorder: ActivationObserver {
   mutating func observeLinearInput(block: Int, name: String, input: Tensor) {
     inputs.append((name, input))
   }
+}
+
+/// What the sequential loop knows of one linear's inputs.
+public struct LayerStatistics: Sendable {
+  /// H = (2/n)·Σ x̃x̃ᵀ of the inputs the layer gets in the partly compressed model.
+  public var inputs: HessianAccumulator
+  /// With `SequentialCalibrator.crossStatistics`, the original model's inputs against those.
+  public var cross: CrossStatistics?
+
+  public init(inputs: HessianAccumulator, cross: CrossStatistics? = nil) {
+    self.inputs = inputs
+    self.cross = cross
+  }
+
+  public var hessian: Tensor { inputs.hessian }
+  public var sampleCount: Int { inputs.sampleCount }
+  public var tokenCount: Int { inputs.tokenCount }
 }

@@ -12,11 +12,46 @@ public protocol CalibratedPass: CompressionPass {
   var allowsIdentityHessian: Bool { get }
   /// Whether the sequential loop handles a block's linears in groups that share an input.
   var trueSequential: Bool { get }
+  /// Whether the pass needs the cross statistics of original and compressed inputs
+  /// (`LayerProblem.cross`); the sequential loop then also runs the original model beside the
+  /// compressed one. False by default.
+  var needsCrossStatistics: Bool { get }
+  /// Whether the pass spends a budget over the whole model (low-rank's `allocation=sensitivity`):
+  /// it then first sees every selected layer of the original model (`survey`) and is re-made with
+  /// its plan (`planned`) before any layer is solved. False by default.
+  var needsSurvey: Bool { get }
+  /// What the pass keeps of one layer of the original model (its weight and Hessian) for its plan.
+  func survey(_ problem: LayerProblem) throws(CompressionError) -> LayerSurvey
+  /// The pass with a plan made from every selected layer's survey.
+  func planned(_ surveys: [LayerSurvey]) -> any CalibratedPass
   /// Compresses one weight given its input statistics.
   func solve(_ problem: LayerProblem) throws(CompressionError) -> SolvedLayer
 }
 
+/// One layer of the original model as a planning pass sees it: its shape and the figures it
+/// keeps (low-rank: the squared singular values of the fitted matrix).
+public struct LayerSurvey: Sendable, Equatable {
+  public var name: String
+  public var out: Int
+  public var inputs: Int
+  public var values: [Double]
+
+  public init(name: String, out: Int, inputs: Int, values: [Double]) {
+    self.name = name
+    self.out = out
+    self.inputs = inputs
+    self.values = values
+  }
+}
+
 extension CalibratedPass {
+  public var needsCrossStatistics: Bool { false }
+  public var needsSurvey: Bool { false }
+  public func survey(_ problem: LayerProblem) throws(CompressionError) -> LayerSurvey {
+    LayerSurvey(name: problem.name, out: problem.weight.shape[0], inputs: problem.weight.shape[1], values: [])
+  }
+  public func planned(_ surveys: [LayerSurvey]) -> any CalibratedPass { self }
+
   /// Solves one stored tensor with H = I: the `apply` route of a pass that allows it when the
   /// pipeline has no statistics. The result is in the stored orientation.
   public func solveWithIdentityHessian(_ tensor: Tensor, dtype: DType, name: String, layout: WeightLayout)
@@ -45,10 +80,14 @@ public struct LayerProblem: Sendable {
   public var layout: WeightLayout
   /// Weights an earlier pass pruned, which must stay exactly zero; nil when none did.
   public var mask: SparsityMask?
+  /// The original model's statistics for this layer, when a pass asked for them
+  /// (`needsCrossStatistics`) and the sequential loop ran; `hessian` is then that of the inputs
+  /// the compressed prefix gives.
+  public var cross: CrossStatistics?
 
   public init(
     weight: Tensor, hessian: Tensor, name: String, dtype: DType, originalShape: [Int], layout: WeightLayout,
-    mask: SparsityMask? = nil
+    mask: SparsityMask? = nil, cross: CrossStatistics? = nil
   ) {
     self.weight = weight
     self.hessian = hessian
@@ -57,6 +96,20 @@ public struct LayerProblem: Sendable {
     self.originalShape = originalShape
     self.layout = layout
     self.mask = mask
+    self.cross = cross
+  }
+}
+
+/// A layer's inputs in the original model (x) against those of the compressed prefix (x̃) on the
+/// same calibration tokens, for passes that fit the original layer's output from the compressed
+/// prefix's inputs: H = (2/n)·Σ xxᵀ and C = (2/n)·Σ x·x̃ᵀ, both `(in, in)`.
+public struct CrossStatistics: Sendable {
+  public var originalHessian: Tensor
+  public var cross: Tensor
+
+  public init(originalHessian: Tensor, cross: Tensor) {
+    self.originalHessian = originalHessian
+    self.cross = cross
   }
 }
 
@@ -70,12 +123,19 @@ public struct SolvedLayer: Sendable {
   public var details: LayerRecord
   /// The weights this pass or an earlier one pruned, for the passes after it.
   public var mask: SparsityMask?
+  /// The factors of a layer stored as B·A (`LowRankEncoding`): a later calibrated pass solves
+  /// each factor in turn (A on the layer's inputs, B on A's outputs).
+  public var factors: LowRankFactors?
 
-  public init(result: WorkingTensor, approximation: Tensor, details: LayerRecord, mask: SparsityMask? = nil) {
+  public init(
+    result: WorkingTensor, approximation: Tensor, details: LayerRecord, mask: SparsityMask? = nil,
+    factors: LowRankFactors? = nil
+  ) {
     self.result = result
     self.approximation = approximation
     self.details = details
     self.mask = mask
+    self.factors = factors
   }
 }
 

@@ -48,3 +48,24 @@ public func outputError(_ original: Tensor, _ approximation: Tensor, hessian: Te
   }
   return total
 }
+
+/// The relative error of a layer fed other inputs: ‖WX − ŴX̃‖² / ‖WX‖² over the calibration tokens,
+/// from H = (2/n)·Σ xxᵀ of the original inputs, C = (2/n)·Σ x·x̃ᵀ and H̃ = (2/n)·Σ x̃x̃ᵀ:
+/// (tr(WHWᵀ) − 2·tr(WCŴᵀ) + tr(ŴH̃Ŵᵀ)) / tr(WHWᵀ). 0 when WHWᵀ has zero trace.
+public func shiftedOutputError(
+  _ original: Tensor, _ approximation: Tensor, originalHessian: Tensor, cross: Tensor, hessian: Tensor
+) -> Double {
+  func trace(_ a: Tensor, _ m: Tensor, _ b: Tensor) -> Double {  // tr(A·M·Bᵀ)
+    let product = matmul(a, m)
+    var total = 0.0
+    product.withUnsafeBufferPointer { p in
+      b.withUnsafeBufferPointer { b in for i in p.indices { total += Double(p[i]) * Double(b[i]) } }
+    }
+    return total
+  }
+  let reference = trace(original, originalHessian, original)
+  guard reference > 0 else { return 0 }
+  let error =
+    reference - 2 * trace(original, cross, approximation) + trace(approximation, hessian, approximation)
+  return max(error, 0) / reference
+}
