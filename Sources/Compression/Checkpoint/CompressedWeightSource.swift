@@ -35,4 +35,17 @@ public struct CompressedWeightSource: WeightSource {
       throw .undecodableTensor(name: name, reason: error.description)
     }
   }
+
+  /// The factors of a weight stored in the low-rank encoding, decoded (a quantized factor is
+  /// dequantized), in `nn.Linear` orientation.
+  public func lowRankFactors(_ name: String) throws(InferenceError) -> (a: Tensor, b: Tensor)? {
+    guard let entry = manifest?.tensors[name], entry.encoding == LowRankEncoding.name else { return nil }
+    do throws(CompressionError) {
+      let factors = try LowRankEncoding.factors(
+        StoredParts(tensor: name, entry: entry, checkpoint: checkpoint), entry: entry)
+      return (factors.a, factors.b)
+    } catch {
+      throw .undecodableTensor(name: name, reason: error.description)
+    }
+  }
 }

@@ -105,6 +105,8 @@ public struct Decompressor: Sendable {
       return try GPTQEncoding.decode(parts, entry: entry)
     case SparseBitmaskEncoding.name:
       return try SparseBitmaskEncoding.decode(parts, entry: entry)
+    case LowRankEncoding.name:
+      return try LowRankEncoding.decode(parts, entry: entry)
     default:
       throw .invalidManifest(path: parts.path, reason: "unknown encoding `\(entry.encoding)` for `\(parts.tensor)`")
     }

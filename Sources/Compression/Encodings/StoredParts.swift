@@ -10,14 +10,16 @@ struct StoredParts {
   let path: String
   private let parts: [String: EncodedTensor.Part]
 
-  /// Reads the parts of `entry` from `checkpoint`, checking that each exists.
+  /// Reads the parts of `entry` from `checkpoint`, checking that each exists. A part's suffix is
+  /// its name after the module's (`M.low_rank.A.weight` → `low_rank.A.weight` for `M.weight`).
   init(tensor: String, entry: ManifestEntry, checkpoint: SafetensorsCheckpoint) throws(CompressionError) {
     var parts: [String: EncodedTensor.Part] = [:]
+    let module = (tensor.hasSuffix(".weight") ? String(tensor.dropLast(7)) : tensor) + "."
     for name in entry.parts {
       guard let info = checkpoint[name] else {
         throw .invalidManifest(path: checkpoint.path, reason: "part `\(name)` of `\(tensor)` is missing")
       }
-      let suffix = String(name.split(separator: ".").last ?? "")
+      let suffix = name.hasPrefix(module) ? String(name.dropFirst(module.count)) : String(name.split(separator: ".").last ?? "")
       let bytes = try readBytes(name, from: checkpoint) { [UInt8]($0) }
       parts[suffix] = EncodedTensor.Part(suffix: suffix, dtype: info.dtype, shape: info.shape, bytes: bytes)
     }
@@ -28,6 +30,17 @@ struct StoredParts {
   init(tensor: String, path: String, encoded: EncodedTensor) {
     self.init(tensor: tensor, path: path, parts: Dictionary(encoded.parts.map { ($0.suffix, $0) }) { $1 })
   }
+
+  /// The parts whose suffix starts with `prefix`, with it removed: the parts of one factor of a
+  /// composite encoding (`low_rank.A.`).
+  func scoped(_ prefix: String) -> StoredParts {
+    var scoped: [String: EncodedTensor.Part] = [:]
+    for (suffix, part) in parts where suffix.hasPrefix(prefix) { scoped[String(suffix.dropFirst(prefix.count))] = part }
+    return StoredParts(tensor: tensor, path: path, parts: scoped)
+  }
+
+  /// Whether a part with this suffix is there.
+  func contains(_ suffix: String) -> Bool { parts[suffix] != nil }
 
   private init(tensor: String, path: String, parts: [String: EncodedTensor.Part]) {
     self.tensor = tensor

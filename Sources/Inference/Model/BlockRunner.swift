@@ -132,7 +132,9 @@ struct BlockPass<Observer: ActivationObserver> {
 
   /// What the linears `prefixes` return on `x` when they are not computed: zeros (B·T, O) each.
   private func zeroOutputs(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
-    prefixes.map { Tensor(shape: [x.shape[0], tensor($0 + ".weight").shape[0]]) }
+    prefixes.map { prefix in
+      Tensor(shape: [x.shape[0], (weights[prefix + ".weight"] ?? tensor(prefix + LowRankNames.b)).shape[0]])
+    }
   }
 
   /// Runs call `call` as the tape says: `compute` it (and keep it), replay it, or return `zeros`.
@@ -163,7 +165,13 @@ struct BlockPass<Observer: ActivationObserver> {
       for prefix in prefixes { observer.observeLinearInput(block: block, name: prefix + ".weight", input: real) }
     }
     if observer.isSatisfied { return zeroOutputs(x, prefixes) }
-    return prefixes.map { Inference.linear(x, weight: tensor($0 + ".weight"), bias: weights[$0 + ".bias"]) }
+    return prefixes.map { prefix in
+      let bias = weights[prefix + ".bias"]
+      if let weight = weights[prefix + ".weight"] { return Inference.linear(x, weight: weight, bias: bias) }
+      // A low-rank layer: (x·Aᵀ)·Bᵀ, r·(in + out) multiply-adds per token instead of in·out.
+      let inner = Inference.linear(x, weight: tensor(prefix + LowRankNames.a), bias: nil)  // (B·T, r)
+      return Inference.linear(inner, weight: tensor(prefix + LowRankNames.b), bias: bias)
+    }
   }
 
   /// One linear layer; see `linears`.

@@ -36,16 +36,30 @@ extension WeightSource {
     prefixes.first { contains($0 + anchor) } ?? prefixes[0]
   }
 
-  /// Checks every spec's existence and shape, then loads them all, transposing where needed.
+  /// Checks every spec's existence and shape, then loads them all, transposing where needed. A
+  /// linear weight `M.weight` stored as low-rank factors is loaded as `M.low_rank.A.weight` and
+  /// `M.low_rank.B.weight` instead (`BlockPass.linears` runs them as two products).
   func load(_ specs: [TensorSpec]) throws(InferenceError) -> [String: Tensor] {
     for spec in specs { try check(spec.name, shape: spec.storedShape) }
     var tensors: [String: Tensor] = [:]
     for spec in specs {
+      if spec.shape.count == 2, spec.name.hasSuffix(".weight"), let (a, b) = try lowRankFactors(spec.name) {
+        let module = String(spec.name.dropLast(".weight".count))
+        tensors[module + LowRankNames.a] = a
+        tensors[module + LowRankNames.b] = b
+        continue
+      }
       let tensor = try loadTensor(spec.name)
       tensors[spec.name] = spec.transposed ? tensor.transposed() : tensor
     }
     return tensors
   }
+}
+
+/// The suffixes, after a linear's module name, of the factors of a low-rank weight.
+public enum LowRankNames {
+  public static let a = ".low_rank.A.weight"
+  public static let b = ".low_rank.B.weight"
 }
 
 /// Removes and returns the tensor `name` of a freshly loaded dictionary.

@@ -11,9 +11,16 @@ public protocol WeightSource: Sendable {
   func tensorInfo(_ name: String) -> (shape: [Int], dtype: DType)?
   /// The tensor `name` decoded to Float32, in its stored shape.
   func loadTensor(_ name: String) throws(InferenceError) -> Tensor
+  /// The factors of a linear weight `name` stored as a low-rank product B·A, in `nn.Linear`
+  /// orientation (A `(r, in)`, B `(out, r)`), so that the engine runs it as two products; nil
+  /// when `name` is stored otherwise (the default).
+  func lowRankFactors(_ name: String) throws(InferenceError) -> (a: Tensor, b: Tensor)?
 }
 
 extension WeightSource {
+  public func lowRankFactors(_ name: String) throws(InferenceError) -> (a: Tensor, b: Tensor)? { nil }
+
+
   /// Whether the source holds a tensor named `name`.
   public func contains(_ name: String) -> Bool { tensorInfo(name) != nil }
 
