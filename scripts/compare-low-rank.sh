@@ -7,6 +7,7 @@
 #
 # Settings: SAMPLES (64), SEQ_LEN (512), SEED (0), KEEPS ("0.8 0.6"), COMPRESS (the binary:
 # .build/release/compress), MAX_WINDOWS (all of the text), QUANTIZED (true: the GPTQ rows),
+# ORIGINAL_PERPLEXITY (the original's, when known: skips its evaluation),
 # SCRATCH (a fresh temporary folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,8 +48,9 @@ run() {  # run LABEL PASS... : compresses, prints a table row
   local label="$1"; shift
   local out="$SCRATCH/$(echo "$label" | tr -c 'a-zA-Z0-9.\n' '-')"
   local passes=(); for p in "$@"; do passes+=(--pass "$p"); done
+  local data=(--calibration "$calibration"); [[ "$label" == svd* ]] && data=()  # the plain SVD takes no data
   local start=$SECONDS
-  "$compress" "$model" "${passes[@]}" -o "$out" --calibration "$calibration" --quiet
+  "$compress" "$model" "${passes[@]}" -o "$out" "${data[@]}" --quiet
   local seconds=$((SECONDS - start))
   read -r kept size < <(figures "$out")
   echo "| $label | $kept | $size | $(perplexity "$out") | $seconds |"
@@ -60,7 +62,7 @@ echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%
 echo
 echo "| configuration | linear parameters kept | model.safetensors MB | perplexity | compress s |"
 echo "|---|---|---|---|---|"
-echo "| original | 1.000 | $(python3 -c "import os; print('%.1f' % (os.path.getsize('$model/model.safetensors') / 1e6))") | $(perplexity "$model") | |"
+echo "| original | 1.000 | $(python3 -c "import os; print('%.1f' % (os.path.getsize('$model/model.safetensors') / 1e6))") | ${ORIGINAL_PERPLEXITY:-$(perplexity "$model")} | |"
 for keep in $KEEPS; do
   run "svd keep=$keep" "low-rank:method=svd,keep=$keep"
   run "whitened keep=$keep" "low-rank:keep=$keep"

@@ -18,7 +18,7 @@ struct Compress: ParsableCommand {
     version: CompressionPipeline.version,
     subcommands: [
       Apply.self, Inspect.self, ListPasses.self, Decompress.self, Evaluate.self, Embed.self, Calibrate.self,
-      Import.self, BenchmarkIO.self, BenchmarkGPTQ.self, BenchmarkPrune.self, BenchmarkForward.self,
+      Import.self, BenchmarkIO.self, BenchmarkGPTQ.self, BenchmarkPrune.self, BenchmarkLowRank.self, BenchmarkForward.self,
     ],
     defaultSubcommand: Apply.self)
 
