@@ -3,16 +3,21 @@ import Foundation
 extension CompressionReport {
   /// The report as a plain-text table for people: one row per touched tensor, then totals.
   public func table(maximumRows: Int = 40) -> String {
-    // The share of zeros is shown when a pass prunes.
+    // The share of zeros is shown when a pass prunes, the rank (or `dense`) when one factors.
     let zeros = passes.contains { $0.name == "prune" }
-    var rows: [[String]] = [["tensor", "method", "shape", "before", "after", "bits/w", "rel.err"] + (zeros ? ["zeros"] : [])]
+    let ranks = passes.contains { $0.name == "low-rank" }
+    var rows: [[String]] = [
+      ["tensor", "method", "shape", "before", "after", "bits/w", "rel.err"] + (zeros ? ["zeros"] : []) + (ranks ? ["rank"] : [])
+    ]
     for record in tensors.prefix(maximumRows) {
+      let factored = record.layers.first { $0.pass == "low-rank" }
+      let rank = factored.map { $0.figures["factored"] == 1 ? String(Int($0.figures["rank"] ?? 0)) : "dense" } ?? ""
       rows.append(
         [
           record.name, record.method, record.shape.map(String.init).joined(separator: "×"),
           formatBytes(record.bytesBefore), formatBytes(record.bytesAfter),
           String(format: "%.2f", record.bitsPerWeight), String(format: "%.2e", record.relativeError),
-        ] + (zeros ? [String(format: "%.1f%%", 100 * record.sparsity)] : []))
+        ] + (zeros ? [String(format: "%.1f%%", 100 * record.sparsity)] : []) + (ranks ? [rank] : []))
     }
     var lines = align(rows)
     if tensors.count > maximumRows {
