@@ -12,15 +12,6 @@ import Testing
 
   deinit { try? FileManager.default.removeItem(at: folder) }
 
-  @discardableResult
-  func compress(_ model: String, _ passes: [String], _ name: String, calibrated: Bool = true) throws -> String {
-    let output = folder.appendingPathComponent(name).path
-    let calibration = calibrated ? ["--calibration", try text(), "--samples", "8", "--seq-len", "32"] : []
-    let run = try CommandRunner.run([model] + passes.flatMap { ["--pass", $0] } + calibration + ["-o", output, "--quiet"])
-    #expect(run.status == 0, "\(run.standardError)")
-    return output
-  }
-
   func tensors(_ path: String) throws -> [String: Tensor] {
     let checkpoint = try SafetensorsCheckpoint(path: path + "/model.safetensors")
     var result: [String: Tensor] = [:]

@@ -43,11 +43,7 @@ import Testing
   /// scripts/compare-low-rank.sh and the MiniLM test for time).
   @Test func smolLMWhitenedFarBetterThanPlain() throws {
     let model = try #require(EngineRealModelTests.folder, "SmolLM2 could not be fetched and imported")
-    let calibration = folder.appendingPathComponent("comedies.txt")
-    let text = try ["tempest", "twelfth_night"].map {
-      try String(contentsOf: GPTQRealModelTests.texts.appendingPathComponent("\($0)_gut.txt"), encoding: .utf8)
-    }.joined(separator: "\n")
-    try text.write(to: calibration, atomically: true, encoding: .utf8)
+    let calibration = try twoComedies()
     let eval = ["--data", GPTQRealModelTests.texts.appendingPathComponent("julius_caesar_gut.txt").path, "--context", "256", "--max-windows", "8"]
     let data = ["--calibration", calibration.path, "--samples", "16", "--seq-len", "256"]
     var perplexity: [String: Double] = [:]

@@ -39,11 +39,7 @@ import Testing
   /// and the written 2:4 file holds at most 2 non-zeros in every group of 4 of every linear.
   @Test func smolLMSparseGPTIsFarBetterThanMagnitude() throws {
     let model = try #require(EngineRealModelTests.folder, "SmolLM2 could not be fetched and imported")
-    let calibration = folder.appendingPathComponent("comedies.txt")
-    let text = try ["tempest", "twelfth_night"].map {
-      try String(contentsOf: GPTQRealModelTests.texts.appendingPathComponent("\($0)_gut.txt"), encoding: .utf8)
-    }.joined(separator: "\n")
-    try text.write(to: calibration, atomically: true, encoding: .utf8)
+    let calibration = try twoComedies()
     let eval = ["--data", GPTQRealModelTests.texts.appendingPathComponent("julius_caesar_gut.txt").path, "--context", "256", "--max-windows", "8"]
     let data = ["--calibration", calibration.path, "--samples", "16", "--seq-len", "256"]
     for pattern in ["sparsity=0.5", "pattern=2:4"] {

@@ -27,6 +27,28 @@ extension CommandSuite {
     return path
   }
 
+  /// Runs `compress MODEL --pass P… -o folder/NAME` (with the short calibration text unless
+  /// `calibrated` is false) and expects success; returns the output path.
+  @discardableResult
+  func compress(_ model: String, _ passes: [String], _ name: String, calibrated: Bool = true) throws -> String {
+    let output = folder.appendingPathComponent(name).path
+    let calibration = calibrated ? ["--calibration", try text(), "--samples", "8", "--seq-len", "32"] : []
+    let run = try CommandRunner.run([model] + passes.flatMap { ["--pass", $0] } + calibration + ["-o", output, "--quiet"])
+    #expect(run.status == 0, "\(run.standardError)")
+    return output
+  }
+
+  /// The text of two comedies (The Tempest, Twelfth Night) in `folder/comedies.txt`: calibration
+  /// text for SmolLM2.
+  func twoComedies() throws -> URL {
+    let calibration = folder.appendingPathComponent("comedies.txt")
+    let text = try ["tempest", "twelfth_night"].map {
+      try String(contentsOf: GPTQRealModelTests.texts.appendingPathComponent("\($0)_gut.txt"), encoding: .utf8)
+    }.joined(separator: "\n")
+    try text.write(to: calibration, atomically: true, encoding: .utf8)
+    return calibration
+  }
+
   /// The report written beside `output`.
   func report(_ output: String) throws -> CompressionReport {
     try CompressionReport.decode(Data(contentsOf: URL(fileURLWithPath: output + ".report.json")))
