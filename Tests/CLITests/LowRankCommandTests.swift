@@ -61,6 +61,31 @@ import Testing
     #expect(abs(factored - expanded) <= 1e-4 * expanded, "factored \(factored), dense B·A \(expanded)")
   }
 
+  /// GPT-2 stores its block linears (in, out) (Conv1D): the factors are kept in `nn.Linear`
+  /// orientation, `decompress` restores (B·A)ᵀ in the stored shape, and the engine's two
+  /// products give the dense model's logits.
+  @Test func gpt2ConvLayoutRoundTrips() throws {
+    let output = try compress(Fixtures.path("inference/gpt2"), ["low-rank:method=svd,keep=0.5"], "lr-gpt2", calibrated: false)
+    let dense = folder.appendingPathComponent("lr-gpt2-dense").path
+    let run = try CommandRunner.run(["decompress", output, "-o", dense, "--quiet"])
+    #expect(run.status == 0, "\(run.standardError)")
+    let (stored, restored) = (try tensors(output), try tensors(dense))
+    let records = try report(output).tensors.filter { $0.storedAs == "low-rank" }
+    #expect(records.contains { $0.name.hasSuffix("attn.c_attn.weight") })
+    for record in records {
+      let module = String(record.name.dropLast(".weight".count))
+      let product = matmul(stored[module + ".low_rank.B.weight"]!, stored[module + ".low_rank.A.weight"]!)  // (out, in)
+      let weight = try #require(restored[record.name])
+      #expect(weight.shape == record.shape && weight.shape == product.shape.reversed())
+      #expect(closeness(weight.scalars, product.transposed().scalars, rtol: 1e-6, atol: 1e-6) == nil, "\(record.name)")
+    }
+    let config = try ModelFolder(path: output).config
+    let factored = try loadTransformer(config: config, weights: try CompressedWeightSource(path: output + "/model.safetensors"))
+    let expanded = try loadTransformer(config: config, weights: try SafetensorsWeightSource(path: dense + "/model.safetensors"))
+    let tokens = ModelInput.tokens([[1, 5, 9, 2, 7, 3]])
+    #expect(closeness(factored.forward(tokens).scalars, expanded.forward(tokens).scalars, rtol: 1e-4, atol: 1e-4) == nil)
+  }
+
   /// A global budget of half the parameters: met, and spent unevenly.
   @Test func sensitivityAllocationMeetsTheBudget() throws {
     let output = try compress(try tinyModel(), ["low-rank:allocation=sensitivity,keep=0.5"], "lr-sensitivity")
