@@ -179,7 +179,6 @@ public struct LowRankPass: CalibratedPass {
       baseline = try factorize(problem, objective: .weight, rule: .rank(result.rank)).factors!.product()
     }
     let own = layerError(problem, approximation)
-    figures["dampening"] = result.dampening
     let elapsed = (ContinuousClock.now - start).components
     let details = LayerRecord(
       pass: Self.description.name, loss: result.discardedEnergy, relativeOutputError: own,
