@@ -150,7 +150,7 @@ public struct LowRankPass: CalibratedPass {
     } else {
       result = try factorize(problem, objective: objective, rule: rule)
     }
-    var figures: [String: Double] = [
+    let figures: [String: Double] = [
       "rank": Double(result.rank), "factored": result.factors == nil ? 0 : 1,
       "kept_parameters": result.factors == nil ? 1 : Double(result.rank * (out + inputs)) / Double(out * inputs),
       "discarded_energy": result.discardedEnergy, "total_energy": result.totalEnergy,
@@ -171,18 +171,17 @@ public struct LowRankPass: CalibratedPass {
       approximation = weight
       working = .dense(problem.layout == .outIn ? weight : weight.transposed(), dtype: problem.dtype)
     }
-    // The baseline: the plain SVD of the same rank, scored the same way.
-    let baseline: Tensor
-    if method == .svd || result.factors == nil {
-      baseline = approximation
-    } else {
-      baseline = try factorize(problem, objective: .weight, rule: .rank(result.rank)).factors!.product()
-    }
     let own = layerError(problem, approximation)
+    // The baseline: the plain SVD of the same rank, scored the same way (the method itself for
+    // `svd`, and the layer itself where it stays dense).
+    var baseline = own
+    if method != .svd, result.factors != nil {
+      baseline = layerError(problem, try factorize(problem, objective: .weight, rule: .rank(result.rank)).factors!.product())
+    }
     let elapsed = (ContinuousClock.now - start).components
     let details = LayerRecord(
       pass: Self.description.name, loss: result.discardedEnergy, relativeOutputError: own,
-      baselineRelativeOutputError: method == .svd ? own : layerError(problem, baseline), dampening: result.dampening,
+      baselineRelativeOutputError: baseline, dampening: result.dampening,
       hessianSource: "", seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, figures: figures)
     // A product B·A is dense: no earlier zeros survive it.
     return SolvedLayer(result: working, approximation: approximation, details: details, mask: factors == nil ? problem.mask : nil, factors: factors)

@@ -107,10 +107,6 @@ import Testing
   @Test(arguments: 0..<refused.count)
   func badRequestsWriteNothing(_ index: Int) throws {
     let (arguments, message) = Self.refused[index]
-    let output = folder.appendingPathComponent("refused-\(index)").path
-    let run = try CommandRunner.run([try tinyModel()] + arguments + ["-o", output, "--quiet"])
-    #expect(run.status != 0)
-    #expect(run.standardError.contains(message), "\(run.standardError)")
-    #expect(!FileManager.default.fileExists(atPath: output) && !FileManager.default.fileExists(atPath: output + ".report.json"))
+    try expectRefused(arguments, message, name: "refused-\(index)")
   }
 }

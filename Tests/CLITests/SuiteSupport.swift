@@ -49,6 +49,16 @@ extension CommandSuite {
     return calibration
   }
 
+  /// Runs `compress` on the tiny model with `arguments` and expects a refusal naming `message`,
+  /// with nothing written at `folder/NAME` or beside it.
+  func expectRefused(_ arguments: [String], _ message: String, name: String) throws {
+    let output = folder.appendingPathComponent(name).path
+    let run = try CommandRunner.run([try tinyModel()] + arguments + ["-o", output, "--quiet"])
+    #expect(run.status != 0)
+    #expect(run.standardError.contains(message), "\(run.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: output) && !FileManager.default.fileExists(atPath: output + ".report.json"))
+  }
+
   /// The report written beside `output`.
   func report(_ output: String) throws -> CompressionReport {
     try CompressionReport.decode(Data(contentsOf: URL(fileURLWithPath: output + ".report.json")))
