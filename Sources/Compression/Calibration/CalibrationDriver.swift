@@ -144,7 +144,7 @@ enum CalibrationDriver {
   private static func solveFactors(
     _ factors: LowRankFactors, of problem: LayerProblem, target: Tensor, entry: ManifestEntry, by stage: Stage
   ) throws(CompressionError) -> SolvedLayer {
-    let module = problem.name.hasSuffix(".weight") ? String(problem.name.dropLast(7)) : problem.name
+    let module = moduleName(of: problem.name)
     func part(_ factor: String, _ weight: Tensor, _ hessian: Tensor) -> LayerProblem {
       LayerProblem(
         weight: weight, hessian: hessian, name: module + ".low_rank.\(factor).weight", dtype: problem.dtype,

@@ -31,7 +31,7 @@ enum QuantizationConfig {
     var settings: [String: Setting] = [:]  // module name → setting
     for (name, entry) in manifest.tensors where entry.encoding == GPTQEncoding.name {
       let p = entry.parameters
-      settings[name.hasSuffix(".weight") ? String(name.dropLast(7)) : name] = Setting(
+      settings[moduleName(of: name)] = Setting(
         bits: Int(p["bits"] ?? "") ?? 4, groupSize: Int(p["group_size"] ?? "") ?? -1,
         symmetric: p["sym"] == "true")
     }
@@ -70,7 +70,7 @@ enum QuantizationConfig {
     let sparse = manifest.tensors.filter { $0.value.encoding == SparseBitmaskEncoding.name }
     guard !sparse.isEmpty else { return nil }
     let structures = Set(sparse.values.map { $0.parameters["sparsity_structure"] ?? "unstructured" })
-    let modules = sparse.keys.map { $0.hasSuffix(".weight") ? String($0.dropLast(7)) : $0 }.sorted()
+    let modules = sparse.keys.map { moduleName(of: $0) }.sorted()
     let sparsity = manifest.passes.last { $0.name == "prune" }?.settings["sparsity"].flatMap(Double.init)
     return [
       "quant_method": "compressed-tensors",

@@ -14,7 +14,7 @@ struct StoredParts {
   /// its name after the module's (`M.low_rank.A.weight` → `low_rank.A.weight` for `M.weight`).
   init(tensor: String, entry: ManifestEntry, checkpoint: SafetensorsCheckpoint) throws(CompressionError) {
     var parts: [String: EncodedTensor.Part] = [:]
-    let module = (tensor.hasSuffix(".weight") ? String(tensor.dropLast(7)) : tensor) + "."
+    let module = moduleName(of: tensor) + "."
     for name in entry.parts {
       guard let info = checkpoint[name] else {
         throw .invalidManifest(path: checkpoint.path, reason: "part `\(name)` of `\(tensor)` is missing")
@@ -38,9 +38,6 @@ struct StoredParts {
     for (suffix, part) in parts where suffix.hasPrefix(prefix) { scoped[String(suffix.dropFirst(prefix.count))] = part }
     return StoredParts(tensor: tensor, path: path, parts: scoped)
   }
-
-  /// Whether a part with this suffix is there.
-  func contains(_ suffix: String) -> Bool { parts[suffix] != nil }
 
   private init(tensor: String, path: String, parts: [String: EncodedTensor.Part]) {
     self.tensor = tensor

@@ -40,6 +40,12 @@ public enum WorkingTensor: Sendable {
   case encoded(EncodedTensor)
 }
 
+/// The module a weight belongs to: its name without `.weight` (`….q_proj.weight` → `….q_proj`),
+/// the prefix of an encoding's stored parts.
+func moduleName(of tensor: String) -> String {
+  tensor.hasSuffix(".weight") ? String(tensor.dropLast(".weight".count)) : tensor
+}
+
 /// A tensor stored in a compressed encoding: the tensors that replace it in the checkpoint, the
 /// manifest entry that lets `decompress` rebuild it, and the dense values it stands for.
 public struct EncodedTensor: Sendable {

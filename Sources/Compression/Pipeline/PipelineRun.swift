@@ -104,7 +104,7 @@ struct PipelineRun {
       let stored = bytes.withUnsafeBytes { Tensor(decoding: $0, dtype: dtype, shape: info.shape) }
       return (bytes.count, stored, dtype.rawValue)
     case .encoded(var encoded):
-      let prefix = info.name.hasSuffix(".weight") ? String(info.name.dropLast(7)) : info.name
+      let prefix = moduleName(of: info.name)
       var total = 0
       for part in encoded.parts {
         let name = "\(prefix).\(part.suffix)"
