@@ -39,12 +39,15 @@ public func relativeOutputError(_ original: Tensor, _ approximation: Tensor, hes
 /// summed over the calibration tokens (times the Hessian's scale, 2/n).
 public func outputError(_ original: Tensor, _ approximation: Tensor, hessian: Tensor) -> Double {
   let delta = approximation - original
-  let product = matmul(delta, hessian)  // (out, in)
+  return trace(delta, hessian, delta)
+}
+
+/// tr(A·M·Bᵀ) for `a`, `b` `(out, in)` and `m` `(in, in)`: one sgemm, the rest in Double.
+private func trace(_ a: Tensor, _ m: Tensor, _ b: Tensor) -> Double {
+  let product = matmul(a, m)  // (out, in)
   var total = 0.0
-  delta.withUnsafeBufferPointer { d in
-    product.withUnsafeBufferPointer { p in
-      for i in d.indices { total += Double(d[i]) * Double(p[i]) }
-    }
+  product.withUnsafeBufferPointer { p in
+    b.withUnsafeBufferPointer { b in for i in p.indices { total += Double(p[i]) * Double(b[i]) } }
   }
   return total
 }
@@ -55,14 +58,6 @@ public func outputError(_ original: Tensor, _ approximation: Tensor, hessian: Te
 public func shiftedOutputError(
   _ original: Tensor, _ approximation: Tensor, originalHessian: Tensor, cross: Tensor, hessian: Tensor
 ) -> Double {
-  func trace(_ a: Tensor, _ m: Tensor, _ b: Tensor) -> Double {  // tr(A·M·Bᵀ)
-    let product = matmul(a, m)
-    var total = 0.0
-    product.withUnsafeBufferPointer { p in
-      b.withUnsafeBufferPointer { b in for i in p.indices { total += Double(p[i]) * Double(b[i]) } }
-    }
-    return total
-  }
   let reference = trace(original, originalHessian, original)
   guard reference > 0 else { return 0 }
   let error =
