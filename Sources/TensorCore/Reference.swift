@@ -35,10 +35,18 @@ public enum Reference {
   public static func cholesky(_ a: Tensor, upper: Bool = false) throws(LinearAlgebraError) -> Tensor {
     let n = a.shape[0]
     let source = upper ? a.transposed() : a  // lower triangle holds the data
+    let l = try cholesky(source.scalars.map(Double.init), n: n)
+    let lower = Tensor(shape: [n, n], scalars: l.map { Float($0) })  // (n, n)
+    return upper ? lower.transposed() : lower
+  }
+
+  /// The same on a row-major Double `(n, n)` matrix, all in Double: the lower `L` (reads the
+  /// lower triangle).
+  public static func cholesky(_ a: [Double], n: Int) throws(LinearAlgebraError) -> [Double] {
     var l = [Double](repeating: 0, count: n * n)
     for i in 0..<n {
       for j in 0...i {
-        var sum = Double(source[i, j])
+        var sum = a[i * n + j]
         for p in 0..<j { sum -= l[i * n + p] * l[j * n + p] }
         if i == j {
           guard sum > 0 else { throw .notPositiveDefinite(leadingMinor: i + 1) }
@@ -48,8 +56,7 @@ public enum Reference {
         }
       }
     }
-    let lower = Tensor(shape: [n, n], scalars: l.map { Float($0) })  // (n, n)
-    return upper ? lower.transposed() : lower
+    return l
   }
 
   /// The inverse of a triangular matrix by substitution in Double; zeros in the other triangle.

@@ -47,7 +47,7 @@ import Testing
       default: .shiftedOutput(hessian: Self.hessian(xTilde), cross: (2 / Float(4)) * matmul(x, xTilde, transposeA: true))
       }
     let fast = try lowRankFactorize(weight: w, objective: objective, rule: .rank(6))
-    let plain = LowRankReference.product(weight: w, objective: objective, rank: 6)
+    let plain = try LowRankReference.product(weight: w, objective: objective, rank: 6)
     let product = try #require(fast.factors).product()
     // Float32 SVD against Double Jacobi: agreement to a few units in the fourth digit of the largest entry.
     #expect(closeness(product.scalars, plain.product.scalars, rtol: 1e-3, atol: 2e-3) == nil)

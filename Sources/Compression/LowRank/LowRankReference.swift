@@ -9,7 +9,7 @@ public enum LowRankReference {
   /// The dense rank-`rank` approximation B·A `(out, in)` and the discarded energy Σ_{i>r} σ_i².
   public static func product(
     weight: Tensor, objective: LowRankObjective, rank: Int, dampening: Double = 0.01
-  ) -> (product: Tensor, discardedEnergy: Double) {
+  ) throws(LinearAlgebraError) -> (product: Tensor, discardedEnergy: Double) {
     let (out, n) = (weight.shape[0], weight.shape[1])
     let w = weight.scalars.map(Double.init)
     var m = w  // the fitted matrix, (out, n)
@@ -18,10 +18,10 @@ public enum LowRankReference {
     case .weight:
       break
     case .output(let hessian):
-      l = cholesky(damped(hessian, dampening), n: n)
+      l = try Reference.cholesky(damped(hessian, dampening), n: n)
       m = multiply(w, l!, rows: out, inner: n, columns: n)
     case .shiftedOutput(let hessian, let cross):
-      l = cholesky(damped(hessian, dampening), n: n)
+      l = try Reference.cholesky(damped(hessian, dampening), n: n)
       let wc = multiply(w, cross.scalars.map(Double.init), rows: out, inner: n, columns: n)
       // X·Lᵀ = W·C row by row: L·xᵀ = (W·C)ᵀ, forward substitution.
       for r in 0..<out {
@@ -63,18 +63,6 @@ public enum LowRankReference {
     let mean = (0..<n).reduce(0.0) { $0 + h[$1 * n + $1] } / Double(n)
     for i in 0..<n { h[i * n + i] += dampening * mean }
     return h
-  }
-
-  private static func cholesky(_ a: [Double], n: Int) -> [Double] {
-    var l = [Double](repeating: 0, count: n * n)
-    for i in 0..<n {
-      for j in 0...i {
-        var sum = a[i * n + j]
-        for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-        l[i * n + j] = i == j ? sum.squareRoot() : sum / l[j * n + j]
-      }
-    }
-    return l
   }
 
   private static func multiply(_ a: [Double], _ b: [Double], rows: Int, inner: Int, columns: Int) -> [Double] {
