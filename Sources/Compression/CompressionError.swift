@@ -76,6 +76,8 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
   case gptq(tensor: String, GPTQError)
   /// The SparseGPT solver refused a layer (it shares GPTQ's rules for the Hessian).
   case sparseGPT(tensor: String, GPTQError)
+  /// The binarization solver refused a layer (its feedback and saliency share GPTQ's Hessian rules).
+  case binarization(tensor: String, GPTQError)
   /// A file-system operation outside the safetensors writer failed.
   case io(path: String, reason: String)
 
@@ -142,7 +144,8 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
     case .calibrationRequired(let pass):
       return "pass `\(pass)` needs input statistics: give --calibration FILE (text, JSONL or input_ids; "
         + "runs the model sequentially) or --hessians FILE (from `compress calibrate`); without data, "
-        + "gptq takes allow-identity=true (H = I, which equals round-to-nearest) and prune takes method=magnitude"
+        + "gptq takes allow-identity=true (H = I, which equals round-to-nearest), prune takes method=magnitude, "
+        + "low-rank method=svd and binarize feedback=false"
     case .calibrationNeedsModelFolder(let path):
       return "\(path): --calibration needs a model folder (config.json, weights, tokenizer.json) to run the model"
     case .notABlockLinear(let tensor):
@@ -153,6 +156,8 @@ public enum CompressionError: Error, Equatable, Sendable, CustomStringConvertibl
       return "tensor `\(tensor)`: \(error)"
     case .sparseGPT(let tensor, let error):
       return "tensor `\(tensor)`: SparseGPT: \(error.reason)"
+    case .binarization(let tensor, let error):
+      return "tensor `\(tensor)`: binarize: \(error.reason)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
     }

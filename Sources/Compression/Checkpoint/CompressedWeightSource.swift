@@ -48,4 +48,14 @@ public struct CompressedWeightSource: WeightSource {
       throw .undecodableTensor(name: name, reason: error.description)
     }
   }
+
+  /// A weight stored in the binary encoding, packed as stored.
+  public func binaryLinear(_ name: String) throws(InferenceError) -> BinaryLinear? {
+    guard let entry = manifest?.tensors[name], entry.encoding == BinaryEncoding.name else { return nil }
+    do throws(CompressionError) {
+      return try BinaryEncoding.matrix(StoredParts(tensor: name, entry: entry, checkpoint: checkpoint), entry: entry)
+    } catch {
+      throw .undecodableTensor(name: name, reason: error.description)
+    }
+  }
 }

@@ -107,6 +107,8 @@ public struct Decompressor: Sendable {
       return try SparseBitmaskEncoding.decode(parts, entry: entry)
     case LowRankEncoding.name:
       return try LowRankEncoding.decode(parts, entry: entry)
+    case BinaryEncoding.name:
+      return try BinaryEncoding.decode(parts, entry: entry)
     default:
       throw .invalidManifest(path: parts.path, reason: "unknown encoding `\(entry.encoding)` for `\(parts.tensor)`")
     }

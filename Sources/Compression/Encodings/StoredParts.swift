@@ -52,6 +52,14 @@ struct StoredParts {
     return part
   }
 
+  /// Whether a part with this suffix is stored.
+  func has(_ suffix: String) -> Bool { parts[suffix] != nil }
+
+  /// The dtype of a part.
+  func dtype(_ suffix: String) throws(CompressionError) -> DType {
+    try part(suffix).dtype
+  }
+
   /// The shape of a part.
   func shape(_ suffix: String) throws(CompressionError) -> [Int] {
     try part(suffix).shape

@@ -13,6 +13,8 @@ public struct BlockRunner: Sendable {
   public let index: Int
   /// The block's tensors by Hugging Face name (empty while a streamed block is unloaded).
   public private(set) var weights: [String: Tensor]
+  /// The block's binarized linear weights, packed (a checkpoint written by `binarize`).
+  public private(set) var binaryWeights: [String: BinaryLinear]
   /// The Hugging Face names of the block's linear weights, in the order the block applies them.
   public let linearNames: [String]
   let kernel: any BlockKernel
@@ -22,6 +24,7 @@ public struct BlockRunner: Sendable {
   init(index: Int, weights: BlockWeights, linearNames: [String], kernel: any BlockKernel) {
     self.index = index
     self.weights = weights.tensors
+    self.binaryWeights = weights.binary
     self.stream = weights.stream
     self.linearNames = linearNames
     self.kernel = kernel
@@ -31,17 +34,18 @@ public struct BlockRunner: Sendable {
   public var isStreamed: Bool { stream != nil }
 
   /// Whether the block's weights are in memory (always, unless streamed and unloaded).
-  public var isLoaded: Bool { !weights.isEmpty }
+  public var isLoaded: Bool { !weights.isEmpty || !binaryWeights.isEmpty }
 
   /// Reads a streamed block's weights from its source; does nothing when they are loaded.
   public mutating func load() throws(InferenceError) {
     guard let stream, !isLoaded else { return }
-    weights = try stream.source.load(stream.specs)
+    let loaded = try stream.source.loadBlock(stream.specs)
+    (weights, binaryWeights) = (loaded.tensors, loaded.binary)
   }
 
   /// Drops a streamed block's weights (replaced ones included); a resident block keeps them.
   public mutating func unload() {
-    if isStreamed { weights = [:] }
+    if isStreamed { (weights, binaryWeights) = ([:], [:]) }
   }
 
   /// Replaces the tensor `name` (a compressed weight, dequantized) with one of the same shape.
@@ -81,7 +85,7 @@ public struct BlockRunner: Sendable {
     _ input: HiddenStates, observer: inout Observer, tape: inout BlockTape?
   ) -> HiddenStates {
     precondition(isLoaded, "block \(index) is streamed and not loaded: call load() first")
-    var pass = BlockPass(block: index, weights: weights, input: input, observer: observer, tape: tape)
+    var pass = BlockPass(block: index, weights: weights, binary: binaryWeights, input: input, observer: observer, tape: tape)
     let output = kernel.forward(&pass)
     observer = pass.observer
     tape = pass.tape
@@ -99,6 +103,7 @@ protocol BlockKernel: Sendable {
 struct BlockPass<Observer: ActivationObserver> {
   let block: Int
   let weights: [String: Tensor]
+  let binary: [String: BinaryLinear]
   let input: HiddenStates
   var observer: Observer
   /// Kept outputs of earlier runs on the same input, if any.
@@ -106,9 +111,13 @@ struct BlockPass<Observer: ActivationObserver> {
   /// The number of `linears`/`attend` calls made so far (the tape's call index).
   private var calls = 0
 
-  init(block: Int, weights: [String: Tensor], input: HiddenStates, observer: Observer, tape: BlockTape? = nil) {
+  init(
+    block: Int, weights: [String: Tensor], binary: [String: BinaryLinear] = [:], input: HiddenStates, observer: Observer,
+    tape: BlockTape? = nil
+  ) {
     self.block = block
     self.weights = weights
+    self.binary = binary
     self.input = input
     self.observer = observer
     self.tape = tape
@@ -133,7 +142,7 @@ struct BlockPass<Observer: ActivationObserver> {
   /// What the linears `prefixes` return on `x` when they are not computed: zeros (B·T, O) each.
   private func zeroOutputs(_ x: Tensor, _ prefixes: [String]) -> [Tensor] {
     prefixes.map { prefix in
-      Tensor(shape: [x.shape[0], (weights[prefix + ".weight"] ?? tensor(prefix + LowRankNames.b)).shape[0]])
+      Tensor(shape: [x.shape[0], binary[prefix + ".weight"]?.out ?? (weights[prefix + ".weight"] ?? tensor(prefix + LowRankNames.b)).shape[0]])
     }
   }
 
@@ -168,6 +177,7 @@ struct BlockPass<Observer: ActivationObserver> {
     return prefixes.map { prefix in
       let bias = weights[prefix + ".bias"]
       if let weight = weights[prefix + ".weight"] { return Inference.linear(x, weight: weight, bias: bias) }
+      if let packed = binary[prefix + ".weight"] { return packed.apply(x, bias: bias) }
       // A low-rank layer: (x·Aᵀ)·Bᵀ, r·(in + out) multiply-adds per token instead of in·out.
       let inner = Inference.linear(x, weight: tensor(prefix + LowRankNames.a), bias: nil)  // (B·T, r)
       return Inference.linear(inner, weight: tensor(prefix + LowRankNames.b), bias: bias)

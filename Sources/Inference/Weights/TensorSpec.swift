@@ -77,10 +77,32 @@ public enum BlockResidency: Sendable {
   case streamed
 }
 
-/// A block's tensors by name, and, for a streamed block, where to read them again.
+/// A block's tensors by name, its binarized linears kept packed, and, for a streamed block, where
+/// to read them again.
 struct BlockWeights: Sendable {
   var tensors: [String: Tensor]
+  var binary: [String: BinaryLinear] = [:]
   var stream: (specs: [TensorSpec], source: any WeightSource)?
+}
+
+extension WeightSource {
+  /// A block's tensors, as `load` gives them, except that a linear weight stored binarized stays
+  /// packed (`BinaryLinear`, run by `BlockPass.linears` without a dense copy).
+  func loadBlock(_ specs: [TensorSpec]) throws(InferenceError) -> BlockWeights {
+    var binary: [String: BinaryLinear] = [:]
+    var rest: [TensorSpec] = []
+    for spec in specs {
+      if spec.shape.count == 2, spec.name.hasSuffix(".weight"), let packed = try binaryLinear(spec.name) {
+        guard [packed.out, packed.inputs] == spec.shape else {
+          throw .shapeMismatch(name: spec.name, expected: spec.shape, found: [packed.out, packed.inputs])
+        }
+        binary[spec.name] = packed
+      } else {
+        rest.append(spec)
+      }
+    }
+    return BlockWeights(tensors: try load(rest), binary: binary)
+  }
 }
 
 extension WeightSource {
@@ -94,7 +116,7 @@ extension WeightSource {
     var weights: [BlockWeights] = []
     for specs in blocks {
       switch residency {
-      case .resident: weights.append(BlockWeights(tensors: try load(specs)))
+      case .resident: weights.append(try loadBlock(specs))
       case .streamed: weights.append(BlockWeights(tensors: [:], stream: (specs, self)))
       }
     }

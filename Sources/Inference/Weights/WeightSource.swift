@@ -15,11 +15,15 @@ public protocol WeightSource: Sendable {
   /// orientation (A `(r, in)`, B `(out, r)`), so that the engine runs it as two products; nil
   /// when `name` is stored otherwise (the default).
   func lowRankFactors(_ name: String) throws(InferenceError) -> (a: Tensor, b: Tensor)?
+  /// A linear weight `name` stored binarized, packed as stored, in `nn.Linear` orientation, so
+  /// that the engine multiplies with the signs (`BinaryLinear.apply`); nil when `name` is stored
+  /// otherwise (the default).
+  func binaryLinear(_ name: String) throws(InferenceError) -> BinaryLinear?
 }
 
 extension WeightSource {
   public func lowRankFactors(_ name: String) throws(InferenceError) -> (a: Tensor, b: Tensor)? { nil }
-
+  public func binaryLinear(_ name: String) throws(InferenceError) -> BinaryLinear? { nil }
 
   /// Whether the source holds a tensor named `name`.
   public func contains(_ name: String) -> Bool { tensorInfo(name) != nil }
