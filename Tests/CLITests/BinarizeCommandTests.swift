@@ -12,12 +12,6 @@ import Testing
 
   deinit { try? FileManager.default.removeItem(at: folder) }
 
-  func perplexity(_ path: String) throws -> Double {
-    let eval = try CommandRunner.run(["eval", path, "--data", try text(), "--context", "32", "--json"])
-    #expect(eval.status == 0, "\(eval.standardError)")
-    return try #require((try JSONSerialization.jsonObject(with: Data(eval.standardOutput.utf8)) as? [String: Any])?["value"] as? Double)
-  }
-
   func decompress(_ output: String) throws -> String {
     let dense = output + "-dense"
     let run = try CommandRunner.run(["decompress", output, "-o", dense, "--quiet"])

@@ -21,12 +21,6 @@ import Testing
     return result
   }
 
-  func perplexity(_ path: String) throws -> Double {
-    let eval = try CommandRunner.run(["eval", path, "--data", try text(), "--context", "32", "--json"])
-    #expect(eval.status == 0, "\(eval.standardError)")
-    return try #require((try JSONSerialization.jsonObject(with: Data(eval.standardOutput.utf8)) as? [String: Any])?["value"] as? Double)
-  }
-
   @Test(arguments: ["method=svd", "method=whitened", "sequential=true"])
   func factorsAreWrittenAndReadBack(_ method: String) throws {
     let model = try tinyModel()

@@ -27,6 +27,14 @@ extension CommandSuite {
     return path
   }
 
+  /// The perplexity `compress eval` gives the model at `path` on the short calibration text
+  /// (context 32): a compressed checkpoint against its decompressed twin.
+  func perplexity(_ path: String) throws -> Double {
+    let eval = try CommandRunner.run(["eval", path, "--data", try text(), "--context", "32", "--json"])
+    #expect(eval.status == 0, "\(eval.standardError)")
+    return try #require((try JSONSerialization.jsonObject(with: Data(eval.standardOutput.utf8)) as? [String: Any])?["value"] as? Double)
+  }
+
   /// Runs `compress MODEL --pass P… -o folder/NAME` (with the short calibration text unless
   /// `calibrated` is false) and expects success; returns the output path.
   @discardableResult

@@ -104,7 +104,7 @@ public func binarize(weight: Tensor, hessian: Tensor?, options: BinarizationOpti
     var solver = BinarizationSolver(
       rows: rows, columns: columns, grid: grid, salient: salient, uTransposed: factor.uTransposed,
       work: GPTQProblem.transposed(weight, permutation: prelude.permutation, zeroing: prelude.dead))
-    solver.run(blockSize: options.blockSize)
+    solver.runLazyBatches(blockSize: options.blockSize, panel: 32)
     loss = solver.loss
     for p in 0..<columns {
       for r in 0..<rows {
@@ -258,8 +258,8 @@ extension Float {
   var roundedToHalf: Float { Float(float16Bits: float16Bits) }
 }
 
-/// The column loop with error feedback on the transposed weight, GPTQ's lazy blocks and panels.
-struct BinarizationSolver {
+/// The column loop with error feedback on the transposed weight, in GPTQ's lazy batches.
+struct BinarizationSolver: LazyBatchSolver {
   let rows: Int
   let columns: Int
   let grid: BinaryGrid
@@ -283,27 +283,9 @@ struct BinarizationSolver {
     codes = [UInt8](repeating: 0, count: salient == nil ? 0 : rows * columns)
   }
 
-  mutating func run(blockSize: Int) {
-    let panel = 32
-    var errors = [Float](repeating: 0, count: min(blockSize, columns) * rows)  // (B_k, R)
-    for start in stride(from: 0, to: columns, by: blockSize) {
-      let count = min(blockSize, columns - start)
-      for s in stride(from: 0, to: count, by: panel) {
-        let n = min(panel, count - s)
-        binarizePanel(start: start + s, count: n, errors: &errors, offset: s)
-        applyErrorFeedback(
-          of: (start + s)..<(start + s + n), to: (start + s + n)..<(start + count), errorsFrom: start, errors: errors,
-          uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
-      }
-      applyErrorFeedback(
-        of: start..<(start + count), to: (start + count)..<columns, errorsFrom: start, errors: errors,
-        uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
-    }
-  }
-
   /// Binarizes the `count` columns at `start` in place, row tiles in parallel, writing their scaled
   /// errors into `errors` from row `offset` on.
-  mutating func binarizePanel(start: Int, count: Int, errors: inout [Float], offset: Int) {
+  mutating func solvePanel(start: Int, count: Int, errors: inout [Float], offset: Int) {
     let (rows, columns, grid, salient) = (rows, columns, grid, salient)
     let u = (0..<(count * count)).map {  // U[start..<start+count, start..<start+count] // (P, P)
       uTransposed[(start + $0 % count) * columns + start + $0 / count]

@@ -208,10 +208,51 @@ func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) ->
   return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
+/// An OBS column loop that replaces GPTQ's rounding with another rule (SparseGPT's pruning,
+/// binarization's signs) on the transposed weight, run in GPTQ's lazy batches.
+protocol LazyBatchSolver {
+  var rows: Int { get }
+  var columns: Int { get }
+  /// Uᵀ: row `j` is column `j` of U. // (C, C)
+  var uTransposed: [Float] { get }
+  /// The weight, transposed; row `p` is column `p`. // (C, R)
+  var work: [Float] { get set }
+  /// Called at each block's first column (SparseGPT chooses its mask there).
+  mutating func beginBlock(start: Int, count: Int)
+  /// Replaces the `count` columns at `start` in place, feeding each one's scaled error
+  /// `(w − q) / U[p,p]` to the panel's later columns, and writes those errors into `errors` from
+  /// row `offset` on.
+  mutating func solvePanel(start: Int, count: Int, errors: inout [Float], offset: Int)
+}
+
+extension LazyBatchSolver {
+  mutating func beginBlock(start: Int, count: Int) {}
+
+  /// Blocks of `blockSize` columns, each in panels of `panel`: a panel is solved, its errors go to
+  /// the rest of its block by one sgemm, and a block's to every later column by another.
+  mutating func runLazyBatches(blockSize: Int, panel: Int) {
+    var errors = [Float](repeating: 0, count: min(blockSize, columns) * rows)  // (B_k, R)
+    for start in stride(from: 0, to: columns, by: blockSize) {
+      let count = min(blockSize, columns - start)
+      beginBlock(start: start, count: count)
+      for s in stride(from: 0, to: count, by: panel) {
+        let n = min(panel, count - s)
+        solvePanel(start: start + s, count: n, errors: &errors, offset: s)
+        applyErrorFeedback(
+          of: (start + s)..<(start + s + n), to: (start + s + n)..<(start + count), errorsFrom: start, errors: errors,
+          uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
+      }
+      applyErrorFeedback(
+        of: start..<(start + count), to: (start + count)..<columns, errorsFrom: start, errors: errors,
+        uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
+    }
+  }
+}
+
 /// `W[target, :] −= U[source, target]ᵀ · E[source]` in one sgemm on the transposed weight `work`
 /// `(C, R)`, the errors of position `p` being row `p − errorsFrom` of `errors`: the deferred update
 /// of statement 10 (a block to all later columns) and of statement 8 split by panels (a panel to
-/// the rest of its block). Shared by the GPTQ and SparseGPT block loops.
+/// the rest of its block). Shared by the GPTQ block loop and `LazyBatchSolver`s.
 func applyErrorFeedback(
   of source: Range<Int>, to target: Range<Int>, errorsFrom: Int, errors: [Float], uTransposed: [Float],
   work: inout [Float], rows: Int, columns: Int

@@ -5,8 +5,8 @@ import TensorCore
 // One-Shot", arXiv 2301.00774, Algorithm 1; reference code IST-DASLab/sparsegpt
 // `sparsegpt.py::SparseGPT.fasterprune`. The OBS reconstruction of GPTQ with pruning in place of
 // rounding: it shares GPTQ's Hessian prelude and factor (`HessianPrelude`,
-// `GPTQInverseHessian.factor`), its transposed layout, its panel feedback and its sgemm updates
-// (`feedBackInPanel`, `applyErrorFeedback`). Deliberate differences from the reference are in
+// `GPTQInverseHessian.factor`), its transposed layout, its panel feedback and its lazy batches
+// (`feedBackInPanel`, `LazyBatchSolver`). Deliberate differences from the reference are in
 // docs/prune.md: exact counts where the reference prunes one weight more per block (`s <= thresh`),
 // and ties broken by position.
 // Legend: R = rows = out, C = columns = in, B = block width, p = a column (no permutation here).
@@ -107,7 +107,7 @@ public func sparseGPTPrune(weight: Tensor, hessian: Tensor, options: SparseGPTOp
 }
 
 /// The block loop of SparseGPT on the transposed weight.
-struct SparseGPTSolver {
+struct SparseGPTSolver: LazyBatchSolver {
   let rows: Int
   let columns: Int
   let options: SparseGPTOptions
@@ -132,26 +132,14 @@ struct SparseGPTSolver {
   func diagonal(_ p: Int) -> Float { uTransposed[p * columns + p] }
 
   mutating func run() {
-    let blockSize = options.effectiveBlockSize
     // Panels of about 32 columns, a multiple of M so that N:M groups stay inside one panel.
     let m: Int = if case .nOfM(_, let m) = options.pattern { m } else { 1 }
-    let panel = m * max(1, 32 / m)
-    var errors = [Float](repeating: 0, count: min(blockSize, columns) * rows)  // (B_k, R)
-    for start in stride(from: 0, to: columns, by: blockSize) {
-      let count = min(blockSize, columns - start)
-      if case .unstructured(let sparsity, let allocation) = options.pattern {
-        chooseBlockMask(start: start, count: count, sparsity: sparsity, allocation: allocation)
-      }
-      for s in stride(from: 0, to: count, by: panel) {
-        let n = min(panel, count - s)
-        prunePanel(start: start + s, count: n, errors: &errors, offset: s)
-        applyErrorFeedback(
-          of: (start + s)..<(start + s + n), to: (start + s + n)..<(start + count), errorsFrom: start, errors: errors,
-          uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
-      }
-      applyErrorFeedback(
-        of: start..<(start + count), to: (start + count)..<columns, errorsFrom: start, errors: errors,
-        uTransposed: uTransposed, work: &work, rows: rows, columns: columns)
+    runLazyBatches(blockSize: options.effectiveBlockSize, panel: m * max(1, 32 / m))
+  }
+
+  mutating func beginBlock(start: Int, count: Int) {
+    if case .unstructured(let sparsity, let allocation) = options.pattern {
+      chooseBlockMask(start: start, count: count, sparsity: sparsity, allocation: allocation)
     }
   }
 
@@ -211,7 +199,7 @@ struct SparseGPTSolver {
 
   /// Prunes the `count` columns at `start` in place in `work`, row tiles in parallel, writing their
   /// scaled errors into `errors` from row `offset` on and adding their loss.
-  mutating func prunePanel(start: Int, count: Int, errors: inout [Float], offset: Int) {
+  mutating func solvePanel(start: Int, count: Int, errors: inout [Float], offset: Int) {
     let diagonalBlock = (0..<(count * count)).map {  // U[start..<start+count, start..<start+count] // (P, P)
       uTransposed[(start + $0 % count) * columns + start + $0 / count]
     }
