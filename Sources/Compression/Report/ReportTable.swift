@@ -26,9 +26,14 @@ extension CompressionReport {
     lines.append("")
     for pass in passes {
       let settings = pass.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+      // Whether the method beat its data-free baseline (docs/report.md), layer by layer, is said
+      // here, so that an ingredient that did not help is never silent.
+      let layers = tensors.flatMap { $0.layers.filter { $0.pass == pass.name } }
+      let worse = layers.filter { $0.relativeOutputError > $0.baselineRelativeOutputError * (1 + 1e-9) }.count
       lines.append(
         "pass \(pass.name) [\(settings.joined(separator: ", "))]: \(pass.tensors) tensors, "
-          + String(format: "%.2f s", pass.seconds))
+          + String(format: "%.2f s", pass.seconds)
+          + (layers.isEmpty ? "" : "; output error above its baseline on \(worse) of \(layers.count) layers"))
     }
     let t = totals
     lines.append(
