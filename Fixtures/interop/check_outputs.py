@@ -3,7 +3,8 @@
 GPTQ-layout tensors must dequantize, with an independent numpy decoder of the AutoGPTQ v1
 format, to what the tool's own report says, and sparse-bitmask tensors must decode, as
 compressed-tensors decodes them (numpy's unpackbits, little bit order), to the dense pruned
-weights.
+weights, and binary tensors must decode, by the layout docs/binarize.md describes, to what
+`compress decompress` writes.
 
 Usage: check_outputs.py PATH/TO/compress      (run by scripts/test.sh; needs numpy, safetensors)
 """
@@ -53,6 +54,24 @@ def decode_bitmask(tensors: dict, prefix: str) -> np.ndarray:
     dense[mask] = tensors[prefix + ".compressed"]
     offsets = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]])
     assert np.array_equal(offsets, tensors[prefix + ".row_offsets"]), "row offsets"
+    return dense
+
+
+def decode_binary(tensors: dict, prefix: str, columns: int) -> np.ndarray:
+    """docs/binarize.md: α·s + μ from the packed signs, the salient weights (CSR) in place, + B·A."""
+    p = prefix + ".binary."
+    signs = np.unpackbits(tensors[p + "bits"], axis=1, count=columns, bitorder="little").astype(np.float32) * 2 - 1
+    alpha, mu = (tensors[p + k].astype(np.float32)[:, None] for k in ("alpha", "mu"))
+    dense = (mu + alpha * signs).astype(np.float32)
+    if p + "salient.row_offsets" in tensors:
+        offsets = tensors[p + "salient.row_offsets"]
+        columns_, codes = tensors[p + "salient.columns"].astype(np.int64), tensors[p + "salient.codes"].astype(np.float32)
+        scale, minimum = (tensors[p + "salient." + k].astype(np.float32) for k in ("scale", "minimum"))
+        for r in range(dense.shape[0]):
+            span = slice(offsets[r], offsets[r + 1])
+            dense[r, columns_[span]] = minimum[r] + codes[span] * scale[r]
+    if p + "residual.A" in tensors:
+        dense += tensors[p + "residual.B"].astype(np.float32) @ tensors[p + "residual.A"].astype(np.float32)
     return dense
 
 
@@ -120,6 +139,20 @@ def main() -> int:
             passed += 1
         except Exception as exc:
             print(f"FAIL prune 2:4 dense and sparse-bitmask: {exc}")
+            failed += 1
+        try:
+            out = os.path.join(work, "binary.safetensors")
+            dense_out = os.path.join(work, "binary-dense.safetensors")
+            run(compress, source, "--pass", "binarize:residual-rank=4,salient=0.05", "-o", out, "--quiet")
+            run(compress, "decompress", out, "-o", dense_out, "--quiet")
+            tensors, dense = load_file(out), load_file(dense_out)
+            for weight in ["model.layers.0.mlp.down_proj.weight", "model.layers.0.self_attn.q_proj.weight"]:
+                decoded = decode_binary(tensors, weight[: -len(".weight")], original[weight].shape[1])
+                assert np.allclose(decoded, dense[weight], rtol=1e-5, atol=1e-6), weight
+                assert weight not in tensors and tensors[weight[:-7] + ".binary.bits"].dtype == np.uint8, weight
+            passed += 1
+        except Exception as exc:
+            print(f"FAIL binarize: {exc}")
             failed += 1
         minilm = os.path.join(os.path.dirname(__file__), "..", "..", ".cache", "models", "all-MiniLM-L6-v2")
         if os.path.exists(os.path.join(minilm, "model.safetensors")):
