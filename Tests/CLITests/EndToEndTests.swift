@@ -123,6 +123,6 @@ import Testing
     let run = try CommandRunner.run(["passes", "--json"])
     #expect(run.status == 0)
     let passes = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as! [[String: Any]]
-    #expect(passes.map { $0["name"] as! String } == ["cast", "gptq", "low-rank", "prune", "rtn"])
+    #expect(passes.map { $0["name"] as! String } == ["binarize", "cast", "gptq", "low-rank", "prune", "rtn"])
   }
 }

@@ -64,7 +64,7 @@ import Testing
   }
 
   @Test func registryRefusesUnknownNamesAndParameters() throws {
-    #expect(throws: CompressionError.unknownPass(name: "nope", known: ["cast", "gptq", "low-rank", "prune", "rtn"])) {
+    #expect(throws: CompressionError.unknownPass(name: "nope", known: ["binarize", "cast", "gptq", "low-rank", "prune", "rtn"])) {
       try Self.makePass("nope")
     }
     #expect(throws: CompressionError.unknownParameter(pass: "cast", key: "bits", known: ["dtype"])) {
