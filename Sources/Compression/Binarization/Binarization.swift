@@ -143,11 +143,7 @@ public func fitBinarizationResidual(
   precondition(
     lowRankSaves(rank: rank, out: binarized.out, in: binarized.inputs),
     "fitBinarizationResidual: rank \(rank) does not save over (\(binarized.out), \(binarized.inputs))")
-  var residual = weight
-  let decoded = binarized.dense()
-  residual.withUnsafeMutableBufferPointer { r in
-    decoded.withUnsafeBufferPointer { d in for i in r.indices { r[i] -= d[i] } }
-  }
+  let residual = weight - binarized.dense()
   let objective: LowRankObjective = hessian.map { .output(hessian: $0) } ?? .weight
   let fit = try lowRankFactorize(weight: residual, objective: objective, rule: .rank(rank), dampening: dampening)
   let factors = fit.factors!
