@@ -16,9 +16,7 @@ import Testing
   /// about twice as much (0.638) at 1.56 bits per weight, more than 2-bit GPTQ at 2.20 (0.549).
   @Test func feedbackAndResidualBeatTwoBitGPTQWithFewerBits() throws {
     #expect(RealModelTests.fetched, "scripts/fetch-models.sh could not fetch the models")
-    let calibration = try comedyLines(256)
-    let eval = ["--data", try heldOutSonnets().path, "--reference", RealModelTests.miniLM]
-    let data = ["--calibration", calibration.path, "--samples", "256", "--seq-len", "128"]
+    let (data, eval) = try miniLMProtocol()
     func run(_ pass: String, calibrated: Bool) throws -> (cosine: Double, bits: Double) {
       let cosine = try #require(
         try compressAndEvaluate(RealModelTests.miniLM, pass, calibrated ? data : [], eval: eval)["mean_cosine"] as? Double)

@@ -16,10 +16,7 @@ import Testing
   /// 0.430, whitened 0.773, sequential 0.779), and the file smaller.
   @Test func miniLMHalfTheParameters() throws {
     #expect(RealModelTests.fetched, "scripts/fetch-models.sh could not fetch the models")
-    let calibration = try comedyLines(256)
-    let held = try heldOutSonnets()
-    let eval = ["--data", held.path, "--reference", RealModelTests.miniLM]
-    let data = ["--calibration", calibration.path, "--samples", "256", "--seq-len", "128"]
+    let (data, eval) = try miniLMProtocol()
     var cosine: [String: Double] = [:]
     for method in ["method=svd", "method=whitened", "sequential=true"] {
       cosine[method] = try compressAndEvaluate(

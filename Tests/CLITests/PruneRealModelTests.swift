@@ -16,10 +16,7 @@ import Testing
   /// SparseGPT 0.927, sparse-reg 0.945).
   @Test func miniLM50PercentOrdersTheMethods() throws {
     #expect(RealModelTests.fetched, "scripts/fetch-models.sh could not fetch the models")
-    let calibration = try comedyLines(256)
-    let held = try heldOutSonnets()
-    let eval = ["--data", held.path, "--reference", RealModelTests.miniLM]
-    let data = ["--calibration", calibration.path, "--samples", "256", "--seq-len", "128"]
+    let (data, eval) = try miniLMProtocol()
     var cosine: [String: Double] = [:]
     for method in ["magnitude", "wanda", "sparsegpt", "sparse-reg"] {
       cosine[method] = try compressAndEvaluate(

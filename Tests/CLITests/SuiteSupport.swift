@@ -95,6 +95,16 @@ extension CommandSuite {
     return calibration
   }
 
+  /// The all-MiniLM-L6-v2 protocol of the real-model suites: the calibration options (256 lines of
+  /// four comedies, seq-len 128) and the `eval` options (mean cosine to the original model on 200
+  /// held-out sonnet lines).
+  func miniLMProtocol() throws -> (calibration: [String], eval: [String]) {
+    (
+      ["--calibration", try comedyLines(256).path, "--samples", "256", "--seq-len", "128"],
+      ["--data", try heldOutSonnets().path, "--reference", RealModelTests.miniLM]
+    )
+  }
+
   /// 200 held-out sonnet lines, one per line, in `folder/sonnets.txt`.
   func heldOutSonnets() throws -> URL {
     let held = folder.appendingPathComponent("sonnets.txt")

@@ -33,7 +33,7 @@ public enum BinaryEncoding {
       half("binary.alpha", matrix.alpha, shape: [matrix.alpha.count]),
       half("binary.mu", matrix.mu, shape: [matrix.mu.count]),
     ]
-    var parameters = [
+    let parameters = [
       "layout": layout.rawValue, "scale": scale.rawValue, "residual_rank": "\(matrix.residualA?.shape[0] ?? 0)",
       "salient": "\(matrix.salient?.count ?? 0)",
     ]
@@ -54,7 +54,6 @@ public enum BinaryEncoding {
         half("binary.salient.scale", salient.scale, shape: [out]),
         half("binary.salient.minimum", salient.minimum, shape: [out]),
       ]
-      parameters["salient_index"] = columns.dtype.rawValue
     }
     let entry = ManifestEntry(encoding: name, dtype: originalDType.rawValue, shape: originalShape, parameters: parameters)
     return EncodedTensor(entry: entry, parts: parts)
